@@ -1,0 +1,157 @@
+//! Lossless syntax for the Grafana Alloy configuration language: lexer,
+//! parser, rowan tree and typed AST.
+//!
+//! Parsing never fails: [`parse_file`] always returns a tree whose text is the
+//! input, plus the errors upstream Alloy would report, in upstream's order and
+//! wording. This crate knows nothing of salsa, editors or evaluation.
+
+pub mod ast;
+mod builder;
+mod error;
+mod lexer;
+mod parser;
+mod scanner;
+mod source;
+mod syntax_kind;
+pub mod unicode;
+
+use std::sync::Arc;
+
+pub use error::{SyntaxError, SyntaxErrorKind};
+pub use parser::MAX_DEPTH;
+pub use rowan::{GreenNode, TextRange, TextSize};
+pub use source::{decode_like_upstream, LineCol, LineIndex};
+pub use syntax_kind::{AlloyLanguage, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
+
+/// The result of parsing: a green tree (cheap to clone, `Send + Sync`) and
+/// the syntax errors. Equality compares trees and errors, which is what an
+/// incremental database needs to cut off recomputation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parse {
+    green: GreenNode,
+    errors: Arc<[SyntaxError]>,
+    /// Tree offsets of U+FFFD characters that replaced invalid bytes.
+    replacements: Arc<[u32]>,
+}
+
+impl Parse {
+    /// The red tree, built on demand (it is not `Send`).
+    pub fn syntax_node(&self) -> SyntaxNode {
+        SyntaxNode::new_root(self.green.clone())
+    }
+
+    pub fn tree(&self) -> ast::File {
+        ast::File::from_root(self.syntax_node())
+    }
+
+    pub fn green(&self) -> &GreenNode {
+        &self.green
+    }
+
+    pub fn errors(&self) -> &[SyntaxError] {
+        &self.errors
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// Line and column lookup for this tree, in upstream's byte columns of
+    /// the original file.
+    pub fn line_index(&self) -> LineIndex {
+        LineIndex::with_replacements(&self.syntax_node().to_string(), self.replacements.to_vec())
+    }
+
+    /// Whether some bytes of the input were not valid UTF-8 (and so the
+    /// tree's text differs from the input there).
+    pub fn had_invalid_utf8(&self) -> bool {
+        !self.replacements.is_empty()
+    }
+}
+
+/// Parses a whole file from its bytes, as upstream's `parser.ParseFile`.
+pub fn parse_file(bytes: &[u8]) -> Parse {
+    parse_with(bytes, parser::file_root)
+}
+
+/// Parses text that is already a string.
+pub fn parse(text: &str) -> Parse {
+    parse_file(text.as_bytes())
+}
+
+/// Parses a single expression, as upstream's `parser.ParseExpression`: the
+/// expression must be followed only by the end of input (or a newline).
+/// Anything after it is kept in the tree, unparsed.
+pub fn parse_expression(text: &str) -> Parse {
+    parse_with(text.as_bytes(), parser::expression_root)
+}
+
+fn parse_with(bytes: &[u8], root: fn(&mut parser::Parser<'_>)) -> Parse {
+    let decoded = source::decode(bytes);
+    let text: &str = &decoded.text;
+    let raw = lexer::lex(text);
+    let scanned = scanner::scan(text, &raw, &decoded.issues);
+    let lines = LineIndex::with_replacements(text, decoded.replacements.clone());
+    let mut p = parser::Parser::new(text, &raw.starts, &scanned.sig, &scanned.errors, &lines);
+    root(&mut p);
+    let (mut events, errors) = p.finish();
+    let green = builder::build(text, &raw.kinds, &raw.starts, &mut events);
+    Parse {
+        green,
+        errors: errors.into(),
+        replacements: decoded.replacements.into(),
+    }
+}
+
+/// Renders one error as `alloy fmt` prints it: `FILE:LINE:COL: message`.
+pub fn render_error_line(file: &str, index: &LineIndex, error: &SyntaxError) -> String {
+    let at = index.line_col(error.offset());
+    if file.is_empty() {
+        format!("{}:{}: {}", at.line, at.col, error.kind)
+    } else {
+        format!("{}:{}:{}: {}", file, at.line, at.col, error.kind)
+    }
+}
+
+/// An indented dump of the tree and its errors, for snapshot tests and
+/// `alloy parse --tree`.
+pub fn debug_dump(parse: &Parse) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for event in parse.syntax_node().preorder_with_tokens() {
+        match event {
+            rowan::WalkEvent::Enter(element) => {
+                let range = element.text_range();
+                let _ = match &element {
+                    rowan::NodeOrToken::Node(node) => {
+                        writeln!(
+                            out,
+                            "{:indent$}{:?}@{:?}",
+                            "",
+                            node.kind(),
+                            range,
+                            indent = depth * 2
+                        )
+                    }
+                    rowan::NodeOrToken::Token(token) => writeln!(
+                        out,
+                        "{:indent$}{:?}@{:?} {:?}",
+                        "",
+                        token.kind(),
+                        range,
+                        token.text(),
+                        indent = depth * 2
+                    ),
+                };
+                depth += 1;
+            }
+            rowan::WalkEvent::Leave(_) => depth -= 1,
+        }
+    }
+    let index = parse.line_index();
+    for error in parse.errors() {
+        let _ = writeln!(out, "error {}", render_error_line("", &index, error));
+    }
+    out
+}
