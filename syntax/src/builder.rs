@@ -4,11 +4,23 @@
 //! Trivia between two tokens goes before a node that starts there, so every
 //! node begins and ends with a significant token and its range is exactly the
 //! span upstream's AST positions describe.
+//!
+//! Green nodes are assembled directly rather than through rowan's
+//! `GreenNodeBuilder`: its cache hashes every node's children, which cost
+//! more than half of the parse time. Short tokens are still interned (most
+//! are punctuation, indentation and repeated names), which keeps memory low.
 
-use rowan::{GreenNode, GreenNodeBuilder};
+use rowan::{GreenNode, GreenToken, NodeOrToken};
+use rustc_hash::FxHashMap;
 
 use crate::parser::Event;
 use crate::SyntaxKind;
+
+type Element = NodeOrToken<GreenNode, GreenToken>;
+
+/// Tokens longer than this are allocated fresh: long strings and comments
+/// rarely repeat, and hashing them would cost more than it saves.
+const INTERN_MAX_LEN: usize = 24;
 
 pub(crate) fn build(
     text: &str,
@@ -21,8 +33,10 @@ pub(crate) fn build(
         kinds,
         starts,
         next: 0,
-        builder: GreenNodeBuilder::new(),
-        depth: 0,
+        children: Vec::with_capacity(64),
+        open: Vec::with_capacity(32),
+        tokens: FxHashMap::default(),
+        fixed: vec![None; SyntaxKind::ROOT as usize],
     };
     let mut parents: Vec<SyntaxKind> = Vec::new();
     for i in 0..events.len() {
@@ -56,7 +70,12 @@ pub(crate) fn build(
             Event::Token(raw) => sink.token(raw as usize),
         }
     }
-    sink.builder.finish()
+    match sink.children.pop() {
+        Some(NodeOrToken::Node(root)) => root,
+        // The grammar always completes a root node; an empty file still
+        // gets one. Fall back to an empty root rather than panicking.
+        _ => GreenNode::new(SyntaxKind::ROOT.into(), std::iter::empty()),
+    }
 }
 
 struct Sink<'a> {
@@ -64,14 +83,40 @@ struct Sink<'a> {
     kinds: &'a [SyntaxKind],
     starts: &'a [u32],
     next: usize,
-    builder: GreenNodeBuilder<'static>,
-    depth: usize,
+    /// Children of all open nodes, innermost last.
+    children: Vec<Element>,
+    /// Open nodes: kind and where their children start in `children`.
+    open: Vec<(SyntaxKind, usize)>,
+    /// Interned tokens by text (a text almost always has one kind; the kind
+    /// is checked on a hit).
+    tokens: FxHashMap<&'a str, GreenToken>,
+    /// Tokens whose text is fixed by their kind (punctuation, operators, the
+    /// newline), interned without hashing.
+    fixed: Vec<Option<GreenToken>>,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
     fn emit(&mut self, raw: usize) {
+        let kind = self.kinds[raw];
         let text = &self.text[self.starts[raw] as usize..self.starts[raw + 1] as usize];
-        self.builder.token(self.kinds[raw].into(), text);
+        let token = if has_fixed_text(kind) {
+            self.fixed[kind as usize]
+                .get_or_insert_with(|| GreenToken::new(kind.into(), text))
+                .clone()
+        } else if text.len() <= INTERN_MAX_LEN {
+            let interned = self
+                .tokens
+                .entry(text)
+                .or_insert_with(|| GreenToken::new(kind.into(), text));
+            if interned.kind() == kind.into() {
+                interned.clone()
+            } else {
+                GreenToken::new(kind.into(), text)
+            }
+        } else {
+            GreenToken::new(kind.into(), text)
+        };
+        self.children.push(NodeOrToken::Token(token));
     }
 
     /// Emits raw tokens up to (not including) `raw`.
@@ -90,11 +135,10 @@ impl Sink<'_> {
     }
 
     fn start(&mut self, kind: SyntaxKind) {
-        if self.depth > 0 {
+        if !self.open.is_empty() {
             self.emit_trivia();
         }
-        self.depth += 1;
-        self.builder.start_node(kind.into());
+        self.open.push((kind, self.children.len()));
     }
 
     fn token(&mut self, raw: usize) {
@@ -104,12 +148,47 @@ impl Sink<'_> {
     }
 
     fn finish(&mut self) {
-        self.depth -= 1;
-        if self.depth == 0 {
+        let Some((kind, first)) = self.open.pop() else {
+            return;
+        };
+        if self.open.is_empty() {
             // The root keeps whatever is left: trailing trivia, and tokens
             // after the end of a single expression.
             self.emit_until(self.kinds.len());
         }
-        self.builder.finish_node();
+        let node = GreenNode::new(kind.into(), self.children.drain(first..));
+        self.children.push(NodeOrToken::Node(node));
     }
+}
+
+/// Kinds whose every token has the same text. `|` and `&` alone lex as OR
+/// and AND, so those two are excluded.
+fn has_fixed_text(kind: SyntaxKind) -> bool {
+    use SyntaxKind::*;
+    matches!(
+        kind,
+        NEWLINE
+            | NOT
+            | ASSIGN
+            | EQ
+            | NEQ
+            | LT
+            | LTE
+            | GT
+            | GTE
+            | ADD
+            | SUB
+            | MUL
+            | DIV
+            | MOD
+            | POW
+            | L_CURLY
+            | R_CURLY
+            | L_PAREN
+            | R_PAREN
+            | L_BRACK
+            | R_BRACK
+            | COMMA
+            | DOT
+    )
 }

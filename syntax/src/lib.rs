@@ -91,8 +91,7 @@ fn parse_with(bytes: &[u8], root: fn(&mut parser::Parser<'_>)) -> Parse {
     let text: &str = &decoded.text;
     let raw = lexer::lex(text);
     let scanned = scanner::scan(text, &raw, &decoded.issues);
-    let lines = LineIndex::with_replacements(text, decoded.replacements.clone());
-    let mut p = parser::Parser::new(text, &raw.starts, &scanned.sig, &scanned.errors, &lines);
+    let mut p = parser::Parser::new(text, &raw.starts, &scanned.sig, &scanned.errors);
     root(&mut p);
     let (mut events, errors) = p.finish();
     let green = builder::build(text, &raw.kinds, &raw.starts, &mut events);
@@ -101,6 +100,33 @@ fn parse_with(bytes: &[u8], root: fn(&mut parser::Parser<'_>)) -> Parse {
         errors: errors.into(),
         replacements: decoded.replacements.into(),
     }
+}
+
+/// One token of the lossless token stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: SyntaxKind,
+    pub range: TextRange,
+}
+
+/// Lexes a file into its lossless token stream (trivia included, no
+/// terminators) plus the scanner's errors in upstream's order. Useful for
+/// highlighting without a tree.
+pub fn tokenize(bytes: &[u8]) -> (Vec<Token>, Vec<SyntaxError>) {
+    let decoded = source::decode(bytes);
+    let text: &str = &decoded.text;
+    let raw = lexer::lex(text);
+    let scanned = scanner::scan(text, &raw, &decoded.issues);
+    let tokens = raw
+        .kinds
+        .iter()
+        .enumerate()
+        .map(|(i, &kind)| Token {
+            kind,
+            range: TextRange::new(raw.starts[i].into(), raw.starts[i + 1].into()),
+        })
+        .collect();
+    (tokens, scanned.errors)
 }
 
 /// Renders one error as `alloy fmt` prints it: `FILE:LINE:COL: message`.
@@ -154,4 +180,32 @@ pub fn debug_dump(parse: &Parse) -> String {
         let _ = writeln!(out, "error {}", render_error_line("", &index, error));
     }
     out
+}
+
+/// Entry points for benchmarks; not a stable API.
+#[doc(hidden)]
+pub mod bench_support {
+    /// Lexes `text` and returns the number of raw tokens.
+    pub fn lex_count(text: &str) -> usize {
+        crate::lexer::lex(text).kinds.len()
+    }
+}
+
+#[doc(hidden)]
+pub fn phase_times(bytes: &[u8]) -> [std::time::Duration; 5] {
+    let t0 = std::time::Instant::now();
+    let decoded = source::decode(bytes);
+    let text: &str = &decoded.text;
+    let t1 = std::time::Instant::now();
+    let raw = lexer::lex(text);
+    let t2 = std::time::Instant::now();
+    let scanned = scanner::scan(text, &raw, &decoded.issues);
+    let t3 = std::time::Instant::now();
+    let mut p = parser::Parser::new(text, &raw.starts, &scanned.sig, &scanned.errors);
+    parser::file_root(&mut p);
+    let (mut events, _errors) = p.finish();
+    let t4 = std::time::Instant::now();
+    let _green = builder::build(text, &raw.kinds, &raw.starts, &mut events);
+    let t5 = std::time::Instant::now();
+    [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4]
 }

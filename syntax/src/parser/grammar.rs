@@ -191,21 +191,17 @@ fn binary(p: &mut Parser<'_>, min: u8) -> CompletedMarker {
 
 /// `^` binds right to left: `2 ^ 3 ^ 2` is `2 ^ (3 ^ 2)`.
 fn power(p: &mut Parser<'_>) -> CompletedMarker {
-    if !p.enter() {
-        p.exit();
-        return empty_error(p);
-    }
     let lhs = unary(p);
-    let result = if p.at(POW) {
-        let m = lhs.precede(p);
-        p.bump();
+    if !p.at(POW) {
+        return lhs;
+    }
+    let m = lhs.precede(p);
+    p.bump();
+    if p.enter() {
         power(p);
-        m.complete(p, BINARY_EXPR)
-    } else {
-        lhs
-    };
+    }
     p.exit();
-    result
+    m.complete(p, BINARY_EXPR)
 }
 
 fn unary(p: &mut Parser<'_>) -> CompletedMarker {

@@ -48,7 +48,8 @@ pub(crate) struct Parser<'t> {
     scanner_errors: &'t [SyntaxError],
     flushed: usize,
     errors: Vec<SyntaxError>,
-    lines: &'t LineIndex,
+    /// Built on the first error: only the same-line filter needs lines.
+    lines: Option<LineIndex>,
     last_error_line: u32,
     depth: u32,
     gave_up: bool,
@@ -72,7 +73,6 @@ impl<'t> Parser<'t> {
         starts: &'t [u32],
         sig: &'t [SigToken],
         scanner_errors: &'t [SyntaxError],
-        lines: &'t LineIndex,
     ) -> Parser<'t> {
         let mut parser = Parser {
             text,
@@ -83,7 +83,7 @@ impl<'t> Parser<'t> {
             scanner_errors,
             flushed: 0,
             errors: Vec::new(),
-            lines,
+            lines: None,
             last_error_line: 0,
             depth: 0,
             gave_up: false,
@@ -157,7 +157,12 @@ impl<'t> Parser<'t> {
     /// reported this way is dropped.
     pub(crate) fn error(&mut self, kind: SyntaxErrorKind) {
         let offset = self.offset();
-        let line = self.lines.line_col(offset).line;
+        let text = self.text;
+        let line = self
+            .lines
+            .get_or_insert_with(|| LineIndex::new(text))
+            .line_col(offset)
+            .line;
         if line == self.last_error_line {
             return;
         }
