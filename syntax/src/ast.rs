@@ -219,7 +219,7 @@ impl Block {
     pub fn label(&self) -> Option<String> {
         let token = self.label_token()?;
         let text = token.text();
-        (text.len() > 2).then(|| text[1..text.len() - 1].to_owned())
+        (text.len() > 2).then(|| between_delimiters(text))
     }
 
     pub fn l_curly(&self) -> Option<SyntaxToken> {
@@ -475,7 +475,7 @@ impl ObjectField {
         let token = self.name_token()?;
         let text = token.text();
         Some(if token.kind() == STRING && text.len() > 2 {
-            text[1..text.len() - 1].to_owned()
+            between_delimiters(text)
         } else {
             text.to_owned()
         })
@@ -494,6 +494,13 @@ impl ObjectField {
     pub fn value(&self) -> Option<Expr> {
         child(&self.0)
     }
+}
+
+/// The text between a string's first and last byte, as upstream slices it.
+/// An unterminated string may end inside a multi-byte character, which
+/// becomes U+FFFD here.
+fn between_delimiters(text: &str) -> String {
+    String::from_utf8_lossy(&text.as_bytes()[1..text.len() - 1]).into_owned()
 }
 
 /// Upstream's comment text: the raw comment with carriage returns removed

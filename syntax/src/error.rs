@@ -35,8 +35,8 @@ pub enum SyntaxErrorKind {
     ExpectedBlockLabel(SyntaxKind),
     /// The label's raw literal, e.g. `` `x` ``.
     LabelNotDoubleQuoted(String),
-    /// The label's text between the quotes.
-    LabelNotIdentifier(String),
+    /// The label's bytes between the quotes.
+    LabelNotIdentifier(Vec<u8>),
     ExpectedAttributeOrBlockBody(SyntaxKind),
     ExpectedBlockBody(SyntaxKind),
     AttributeNameWithDots,
@@ -99,7 +99,7 @@ impl fmt::Display for SyntaxErrorKind {
             LabelNotIdentifier(label) => write!(
                 f,
                 "expected block label to be a valid identifier, but got {}",
-                crate::unicode::go_quote(label.as_bytes())
+                crate::unicode::go_quote(label)
             ),
             ExpectedAttributeOrBlockBody(got) => write!(
                 f,

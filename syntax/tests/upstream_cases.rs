@@ -300,3 +300,20 @@ fn reasonable_nesting_parses() {
     let chain = format!("x = 1{}\n", " + 1".repeat(1000));
     assert!(!alloy_syntax::parse(&chain).has_errors());
 }
+
+/// Found by the property tests: an unterminated label whose last byte is
+/// inside a multi-byte character. Upstream slices bytes and quotes the
+/// invalid remainder with `\x` escapes.
+#[test]
+fn unterminated_label_ending_inside_a_character() {
+    let parse = alloy_syntax::parse("a \"é");
+    let messages: Vec<String> = parse.errors().iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        messages,
+        [
+            "string literal not terminated",
+            "expected block label to be a valid identifier, but got \"\\xc3\""
+        ]
+    );
+    assert_eq!(parse.syntax_node().to_string(), "a \"é");
+}

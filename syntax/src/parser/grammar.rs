@@ -102,10 +102,13 @@ fn statement(p: &mut Parser<'_>) {
             }
             let mut inner_len = 0;
             if literal.len() > 2 {
-                let inner = &literal[1..literal.len() - 1];
+                // Upstream slices bytes: an unterminated label can end inside
+                // a multi-byte character.
+                let inner = &literal.as_bytes()[1..literal.len() - 1];
                 inner_len = inner.len() as u32;
-                if !is_valid_identifier(inner) {
-                    p.error(SyntaxErrorKind::LabelNotIdentifier(inner.to_owned()));
+                let valid = std::str::from_utf8(inner).is_ok_and(is_valid_identifier);
+                if !valid {
+                    p.error(SyntaxErrorKind::LabelNotIdentifier(inner.to_vec()));
                 }
             }
             label = Some((p.offset(), inner_len));
