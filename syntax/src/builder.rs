@@ -11,7 +11,6 @@
 //! are punctuation, indentation and repeated names), which keeps memory low.
 
 use rowan::{GreenNode, GreenToken, NodeOrToken};
-use rustc_hash::FxHashMap;
 
 use crate::parser::Event;
 use crate::SyntaxKind;
@@ -20,7 +19,9 @@ type Element = NodeOrToken<GreenNode, GreenToken>;
 
 /// Tokens longer than this are allocated fresh: long strings and comments
 /// rarely repeat, and hashing them would cost more than it saves.
-const INTERN_MAX_LEN: usize = 24;
+const INTERN_MAX_LEN: usize = 32;
+/// Slots of the direct-mapped token cache (a power of two).
+const CACHE_SLOTS: usize = 4096;
 
 pub(crate) fn build(
     text: &str,
@@ -35,7 +36,7 @@ pub(crate) fn build(
         next: 0,
         children: Vec::with_capacity(64),
         open: Vec::with_capacity(32),
-        tokens: FxHashMap::default(),
+        cache: vec![None; CACHE_SLOTS],
         fixed: vec![None; SyntaxKind::ROOT as usize],
     };
     let mut parents: Vec<SyntaxKind> = Vec::new();
@@ -50,8 +51,8 @@ pub(crate) fn build(
                 // last, and open them outermost first.
                 parents.push(kind);
                 let mut next = forward_parent;
-                while let Some(index) = next {
-                    match std::mem::replace(&mut events[index as usize], Event::Tombstone) {
+                while next != 0 {
+                    match std::mem::replace(&mut events[next as usize], Event::Tombstone) {
                         Event::Start {
                             kind,
                             forward_parent,
@@ -87,9 +88,10 @@ struct Sink<'a> {
     children: Vec<Element>,
     /// Open nodes: kind and where their children start in `children`.
     open: Vec<(SyntaxKind, usize)>,
-    /// Interned tokens by text (a text almost always has one kind; the kind
-    /// is checked on a hit).
-    tokens: FxHashMap<&'a str, GreenToken>,
+    /// A direct-mapped cache of recent short tokens: a collision simply
+    /// replaces the slot. Much cheaper than a hash map, and configuration
+    /// files repeat the same few names and indents all the time.
+    cache: Vec<Option<GreenToken>>,
     /// Tokens whose text is fixed by their kind (punctuation, operators, the
     /// newline), interned without hashing.
     fixed: Vec<Option<GreenToken>>,
@@ -104,14 +106,10 @@ impl<'a> Sink<'a> {
                 .get_or_insert_with(|| GreenToken::new(kind.into(), text))
                 .clone()
         } else if text.len() <= INTERN_MAX_LEN {
-            let interned = self
-                .tokens
-                .entry(text)
-                .or_insert_with(|| GreenToken::new(kind.into(), text));
-            if interned.kind() == kind.into() {
-                interned.clone()
-            } else {
-                GreenToken::new(kind.into(), text)
+            let slot = &mut self.cache[slot_of(kind, text)];
+            match slot {
+                Some(token) if token.kind() == kind.into() && token.text() == text => token.clone(),
+                _ => slot.insert(GreenToken::new(kind.into(), text)).clone(),
             }
         } else {
             GreenToken::new(kind.into(), text)
@@ -159,6 +157,21 @@ impl<'a> Sink<'a> {
         let node = GreenNode::new(kind.into(), self.children.drain(first..));
         self.children.push(NodeOrToken::Node(node));
     }
+}
+
+/// A cheap hash of a short token: its kind, length and up to eight bytes
+/// from each end.
+fn slot_of(kind: SyntaxKind, text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut head = [0u8; 8];
+    let n = bytes.len().min(8);
+    head[..n].copy_from_slice(&bytes[..n]);
+    let mut tail = [0u8; 8];
+    tail[8 - n..].copy_from_slice(&bytes[bytes.len() - n..]);
+    let mixed = u64::from_le_bytes(head).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ u64::from_le_bytes(tail).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+        ^ ((bytes.len() as u64) << 8 | kind as u64);
+    (mixed.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 52) as usize & (CACHE_SLOTS - 1)
 }
 
 /// Kinds whose every token has the same text. `|` and `&` alone lex as OR

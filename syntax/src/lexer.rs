@@ -10,6 +10,8 @@ use crate::SyntaxKind;
 /// An error found while lexing one token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TokenError {
+    /// Index of the raw token the error belongs to.
+    pub token: u32,
     pub kind: SyntaxErrorKind,
     /// Where upstream positions the error.
     pub offset: u32,
@@ -21,6 +23,8 @@ pub(crate) struct TokenError {
 #[derive(Default)]
 pub(crate) struct Extras {
     pub errors: Vec<TokenError>,
+    /// Index the token being lexed will get.
+    pub token: u32,
 }
 
 #[derive(Logos, Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +114,7 @@ type Lexer<'a> = logos::Lexer<'a, Raw>;
 
 fn push_error(lex: &mut Lexer<'_>, kind: SyntaxErrorKind, offset: usize, time: usize) {
     lex.extras.errors.push(TokenError {
+        token: lex.extras.token,
         kind,
         offset: offset as u32,
         time: time as u32,
@@ -275,26 +280,23 @@ pub(crate) struct RawTokens {
     pub kinds: Vec<SyntaxKind>,
     /// Start offset of each token, plus one final entry for the text length.
     pub starts: Vec<u32>,
-    /// Errors of each token: `errors[error_starts[i]..error_starts[i + 1]]`.
+    /// Token errors, in token order.
     pub errors: Vec<TokenError>,
-    pub error_starts: Vec<u32>,
 }
 
 pub(crate) fn lex(text: &str) -> RawTokens {
     let estimate = text.len() / 3 + 1;
     let mut kinds = Vec::with_capacity(estimate);
     let mut starts = Vec::with_capacity(estimate + 1);
-    let mut error_starts = Vec::with_capacity(estimate + 1);
     let mut lexer = Raw::lexer(text);
     loop {
-        let before = lexer.extras.errors.len() as u32;
+        lexer.extras.token = kinds.len() as u32;
         let Some(result) = lexer.next() else {
             break;
         };
         let span = lexer.span();
         match result {
             Ok(raw) => {
-                error_starts.push(before);
                 kinds.push(kind_of(raw, span.start));
                 starts.push(span.start as u32);
             }
@@ -304,7 +306,7 @@ pub(crate) fn lex(text: &str) -> RawTokens {
                 let skipped = text.get(span.clone()).unwrap_or_default();
                 for (i, c) in skipped.char_indices() {
                     let at = span.start + i;
-                    error_starts.push(lexer.extras.errors.len() as u32);
+                    lexer.extras.token = kinds.len() as u32;
                     kinds.push(SyntaxKind::ILLEGAL);
                     starts.push(at as u32);
                     illegal_character(&mut lexer.extras, c, at);
@@ -313,12 +315,10 @@ pub(crate) fn lex(text: &str) -> RawTokens {
         }
     }
     starts.push(text.len() as u32);
-    error_starts.push(lexer.extras.errors.len() as u32);
     RawTokens {
         kinds,
         starts,
         errors: lexer.extras.errors,
-        error_starts,
     }
 }
 
@@ -327,6 +327,7 @@ fn illegal_character(extras: &mut Extras, c: char, at: usize) {
     if c != '\u{FEFF}' {
         let end = at + c.len_utf8();
         extras.errors.push(TokenError {
+            token: extras.token,
             kind: SyntaxErrorKind::IllegalCharacter(c),
             offset: at as u32,
             time: end as u32,

@@ -91,9 +91,13 @@ fn parse_with(bytes: &[u8], root: fn(&mut parser::Parser<'_>)) -> Parse {
     let text: &str = &decoded.text;
     let raw = lexer::lex(text);
     let scanned = scanner::scan(text, &raw, &decoded.issues);
-    let mut p = parser::Parser::new(text, &raw.starts, &scanned.sig, &scanned.errors);
-    root(&mut p);
-    let (mut events, errors) = p.finish();
+    let (mut events, errors) = {
+        let mut p = parser::Parser::new(text, &raw.starts, &scanned.sig, &scanned.errors);
+        root(&mut p);
+        p.finish()
+    };
+    // The parser's view of the tokens is not needed to build the tree.
+    drop(scanned);
     let green = builder::build(text, &raw.kinds, &raw.starts, &mut events);
     Parse {
         green,

@@ -79,12 +79,16 @@ pub(crate) fn scan(text: &str, raw: &RawTokens, issues: &[(u32, DecodeIssue)]) -
     let mut errors = Vec::new();
     let mut decoder = Decoder { issues, next: 0 };
     let mut insert_term = false;
+    let mut next_error = 0;
 
     for (i, &kind) in raw.kinds.iter().enumerate() {
         let start = raw.starts[i];
         let end = raw.starts[i + 1];
-        let token_errors =
-            &raw.errors[raw.error_starts[i] as usize..raw.error_starts[i + 1] as usize];
+        let first_error = next_error;
+        while raw.errors.get(next_error).is_some_and(|e| e.token as usize == i) {
+            next_error += 1;
+        }
+        let token_errors = &raw.errors[first_error..next_error];
         match kind {
             WHITESPACE | BOM => {}
             NEWLINE => {

@@ -31,8 +31,9 @@ pub(crate) enum Event {
     Start {
         kind: SyntaxKind,
         /// Index of an event that must be started *before* this one: set by
-        /// `precede` to wrap an already finished node.
-        forward_parent: Option<u32>,
+        /// `precede` to wrap an already finished node. Zero means none (event
+        /// zero is the root, which never wraps anything later).
+        forward_parent: u32,
     },
     Finish,
     /// A raw token index.
@@ -258,7 +259,7 @@ impl Marker {
     pub(crate) fn complete(self, p: &mut Parser<'_>, kind: SyntaxKind) -> CompletedMarker {
         p.events[self.event as usize] = Event::Start {
             kind,
-            forward_parent: None,
+            forward_parent: 0,
         };
         p.events.push(Event::Finish);
         CompletedMarker {
@@ -280,7 +281,7 @@ impl CompletedMarker {
         let event = p.events.len() as u32;
         p.events.push(Event::Tombstone);
         if let Event::Start { forward_parent, .. } = &mut p.events[self.event as usize] {
-            *forward_parent = Some(event);
+            *forward_parent = event;
         }
         Marker {
             event,
