@@ -36,7 +36,13 @@ fn errors_print_upstream_lines_and_exit_one() {
 fn every_file_is_reported() {
     let good = temp_file("good.alloy", b"a = 1\n");
     let bad = temp_file("bad2.alloy", b"x = [1\n2]\n");
-    let out = alloy().arg("parse").arg(&bad).arg(&good).arg(&bad).output().expect("run");
+    let out = alloy()
+        .arg("parse")
+        .arg(&bad)
+        .arg(&good)
+        .arg(&bad)
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let line = format!("{}:1:7: missing ',' in expression list\n", bad.display());
     assert_eq!(String::from_utf8_lossy(&out.stderr), line.repeat(2));
@@ -67,7 +73,11 @@ fn stdin_is_named_like_upstream() {
 #[test]
 fn tree_flag_prints_the_cst() {
     let path = temp_file("tree.alloy", b"a = 1\n");
-    let out = alloy().args(["parse", "--tree"]).arg(&path).output().expect("run");
+    let out = alloy()
+        .args(["parse", "--tree"])
+        .arg(&path)
+        .output()
+        .expect("run");
     assert!(out.status.success());
     let tree = String::from_utf8_lossy(&out.stdout);
     assert!(tree.starts_with("ROOT@0..6\n  ATTRIBUTE@0..5\n"), "{tree}");
@@ -82,5 +92,8 @@ fn missing_file_is_an_error_not_a_panic() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("Error: /definitely/not/here.alloy:"), "{stderr}");
+    assert!(
+        stderr.starts_with("Error: /definitely/not/here.alloy:"),
+        "{stderr}"
+    );
 }

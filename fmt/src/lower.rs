@@ -1,0 +1,690 @@
+//! Lowers the syntax crate's green tree into the walker's tree.
+//!
+//! The green tree is read directly (no red nodes) because formatting must be
+//! fast and needs a full ordered pass anyway: the same pass collects
+//! comments into upstream's comment groups and records line starts.
+//! Offsets are relative to the lowered node, which is the whole file for
+//! `format_source`; upstream's layout only compares line numbers and
+//! offsets with each other, so a node-relative origin changes nothing.
+
+use std::borrow::Cow;
+
+use alloy_syntax::AlloyLanguage;
+use alloy_syntax::SyntaxKind::{self, *};
+use rowan::{GreenNodeData, GreenTokenData, Language, NodeOrToken};
+
+use crate::tree::{
+    Block, Comment, Comments, Expr, ExprId, Field, Ident, Lines, List, LiteralKind, Pos, Stmt, Tree,
+};
+
+/// The tree does not have the shape of an error-free parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Malformed {
+    /// Offset (relative to the lowered node) of the offending element.
+    pub offset: usize,
+    pub kind: SyntaxKind,
+}
+
+type Result<T> = std::result::Result<T, Malformed>;
+
+/// What was lowered: the root's handle in `tree`, with the comments and line
+/// table of the same text.
+pub(crate) struct Lowered<'g, T> {
+    pub value: T,
+    pub tree: Tree<'g>,
+    pub comments: Comments<'g>,
+    pub lines: Lines,
+    /// Length of the lowered text in bytes.
+    pub len: usize,
+}
+
+/// Lowers a file (a `ROOT` node) into its statements.
+pub(crate) fn lower_file(root: &GreenNodeData) -> Result<Lowered<'_, List>> {
+    let mut l = Lowerer::new(root);
+    let stmts = l.body(root, 0, None)?;
+    Ok(l.finish(stmts, root))
+}
+
+/// Lowers a single statement node (`ATTRIBUTE` or `BLOCK`).
+pub(crate) fn lower_stmt(node: &GreenNodeData) -> Result<Lowered<'_, Stmt<'_>>> {
+    let mut l = Lowerer::new(node);
+    let stmt = l.stmt(node, 0)?;
+    Ok(l.finish(stmt, node))
+}
+
+/// Lowers a single expression node.
+pub(crate) fn lower_expr(node: &GreenNodeData) -> Result<Lowered<'_, ExprId>> {
+    let mut l = Lowerer::new(node);
+    let expr = l.expr(node, 0)?;
+    Ok(l.finish(expr, node))
+}
+
+pub(crate) fn kind_of_node(node: &GreenNodeData) -> SyntaxKind {
+    AlloyLanguage::kind_from_raw(node.kind())
+}
+
+fn kind_of_token(token: &GreenTokenData) -> SyntaxKind {
+    AlloyLanguage::kind_from_raw(token.kind())
+}
+
+pub(crate) fn is_expr_kind(kind: SyntaxKind) -> bool {
+    matches!(
+        kind,
+        LITERAL
+            | IDENT_EXPR
+            | ACCESS_EXPR
+            | INDEX_EXPR
+            | CALL_EXPR
+            | UNARY_EXPR
+            | BINARY_EXPR
+            | PAREN_EXPR
+            | ARRAY_EXPR
+            | OBJECT_EXPR
+    )
+}
+
+/// A direct child with its absolute (node-relative) start offset.
+enum Child<'g> {
+    Token(SyntaxKind, &'g str, usize),
+    Node(SyntaxKind, &'g GreenNodeData, usize),
+}
+
+fn children(node: &GreenNodeData, offset: usize) -> impl Iterator<Item = Child<'_>> {
+    let mut at = offset;
+    node.children().map(move |child| {
+        let start = at;
+        match child {
+            NodeOrToken::Node(n) => {
+                at += u32::from(n.text_len()) as usize;
+                Child::Node(kind_of_node(n), n, start)
+            }
+            NodeOrToken::Token(t) => {
+                at += t.text().len();
+                Child::Token(kind_of_token(t), t.text(), start)
+            }
+        }
+    })
+}
+
+struct Lowerer<'g> {
+    tree: Tree<'g>,
+    /// Children collected for the lists of the nodes being lowered; each
+    /// node takes the entries above the mark it set when it started.
+    scratch_exprs: Vec<ExprId>,
+    scratch_fields: Vec<Field<'g>>,
+    scratch_stmts: Vec<Stmt<'g>>,
+    newlines: Vec<usize>,
+    comments: Comments<'g>,
+    /// The previous non-trivia element was a comment: a following comment
+    /// may join its group.
+    group_open: bool,
+    /// Last source line of the previous comment, for grouping.
+    group_end_line: usize,
+}
+
+impl<'g> Lowerer<'g> {
+    fn new(node: &GreenNodeData) -> Self {
+        let len = u32::from(node.text_len()) as usize;
+        Lowerer {
+            tree: Tree::with_capacity(len),
+            scratch_exprs: Vec::new(),
+            scratch_fields: Vec::new(),
+            scratch_stmts: Vec::new(),
+            newlines: Vec::with_capacity(len / 24 + 4),
+            comments: Comments::default(),
+            group_open: false,
+            group_end_line: 0,
+        }
+    }
+
+    fn finish<T>(self, value: T, node: &GreenNodeData) -> Lowered<'g, T> {
+        Lowered {
+            value,
+            tree: self.tree,
+            comments: self.comments,
+            lines: Lines::from_newlines(self.newlines),
+            len: u32::from(node.text_len()) as usize,
+        }
+    }
+
+    fn record_newlines(&mut self, text: &str, start: usize) {
+        self.newlines.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| start + i),
+        );
+    }
+
+    /// The position of a token starting at `offset`, valid while the
+    /// token's own line breaks are not yet recorded (tokens are visited in
+    /// order, so every earlier `\n` is).
+    fn pos(&self, offset: usize) -> Pos {
+        Pos {
+            offset: offset as u32,
+            line: self.newlines.len() as u32 + 1,
+        }
+    }
+
+    /// Records trivia (line breaks, comments). Returns the position of
+    /// tokens that are not trivia, which the caller must handle.
+    fn token(&mut self, kind: SyntaxKind, text: &'g str, start: usize) -> Option<Pos> {
+        match kind {
+            WHITESPACE | BOM => None,
+            NEWLINE => {
+                self.record_newlines(text, start);
+                None
+            }
+            COMMENT => {
+                self.comment(text, start);
+                None
+            }
+            _ => {
+                let pos = self.pos(start);
+                if kind == STRING {
+                    self.record_newlines(text, start);
+                }
+                self.group_open = false;
+                Some(pos)
+            }
+        }
+    }
+
+    /// Adds a comment, grouping it like upstream's parser: consecutive
+    /// comments belong together while each starts at most one line after
+    /// the previous one ended.
+    fn comment(&mut self, raw: &'g str, start: usize) {
+        let text = alloy_syntax::ast::comment_text(raw);
+        let pos = self.pos(start);
+        let line = pos.line as usize;
+        let is_block = text.as_bytes().get(1) == Some(&b'*');
+        let end_line = if is_block {
+            line + text.bytes().filter(|&b| b == b'\n').count()
+        } else {
+            line
+        };
+        let index = self.comments.list.len();
+        let joins = self.group_open && line <= self.group_end_line + 1;
+        match self.comments.groups.last_mut() {
+            Some(group) if joins => group.end = index + 1,
+            _ => self.comments.groups.push(index..index + 1),
+        }
+        self.comments.list.push(Comment {
+            pos,
+            text: match text {
+                Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+                Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+            },
+        });
+        self.record_newlines(raw, start);
+        self.group_open = true;
+        self.group_end_line = end_line;
+    }
+
+    /// Statements of a file root or block body. For a block, the header and
+    /// braces are collected into `header`.
+    fn body(
+        &mut self,
+        node: &'g GreenNodeData,
+        offset: usize,
+        mut header: Option<&mut BlockHeader<'g>>,
+    ) -> Result<List> {
+        let mark = self.scratch_stmts.len();
+        for child in children(node, offset) {
+            match child {
+                Child::Token(kind, text, start) => {
+                    let Some(pos) = self.token(kind, text, start) else {
+                        continue;
+                    };
+                    match header.as_deref_mut() {
+                        Some(h) => h.token(kind, text, pos)?,
+                        None => {
+                            return Err(Malformed {
+                                offset: start,
+                                kind,
+                            })
+                        }
+                    }
+                }
+                Child::Node(ATTRIBUTE | BLOCK, n, start) => {
+                    let stmt = self.stmt(n, start)?;
+                    self.scratch_stmts.push(stmt);
+                }
+                Child::Node(kind, _, start) => {
+                    return Err(Malformed {
+                        offset: start,
+                        kind,
+                    })
+                }
+            }
+        }
+        let stmts = self.scratch_stmts.drain(mark..);
+        Ok(self.tree.push_stmts(stmts))
+    }
+
+    fn stmt(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<Stmt<'g>> {
+        match kind_of_node(node) {
+            ATTRIBUTE => self.attribute(node, offset),
+            BLOCK => self.block(node, offset).map(Stmt::Block),
+            kind => Err(Malformed { offset, kind }),
+        }
+    }
+
+    fn attribute(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<Stmt<'g>> {
+        let mut name = None;
+        let mut value = None;
+        for child in children(node, offset) {
+            match child {
+                Child::Token(kind, text, start) => {
+                    let Some(pos) = self.token(kind, text, start) else {
+                        continue;
+                    };
+                    match kind {
+                        IDENT if name.is_none() => name = Some(ident(text, pos)),
+                        ASSIGN => {}
+                        _ => {
+                            return Err(Malformed {
+                                offset: start,
+                                kind,
+                            })
+                        }
+                    }
+                }
+                Child::Node(kind, n, start) if is_expr_kind(kind) && value.is_none() => {
+                    value = Some(self.expr(n, start)?);
+                }
+                Child::Node(kind, _, start) => {
+                    return Err(Malformed {
+                        offset: start,
+                        kind,
+                    })
+                }
+            }
+        }
+        match (name, value) {
+            (Some(name), Some(value)) => Ok(Stmt::Attribute { name, value }),
+            _ => Err(Malformed {
+                offset,
+                kind: ATTRIBUTE,
+            }),
+        }
+    }
+
+    fn block(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<Block<'g>> {
+        let mut header = BlockHeader::default();
+        let body = self.body(node, offset, Some(&mut header))?;
+        let (Some(name), Some(lcurly), Some(rcurly)) = (header.name, header.lcurly, header.rcurly)
+        else {
+            return Err(Malformed {
+                offset,
+                kind: BLOCK,
+            });
+        };
+        Ok(Block {
+            name,
+            label: header.label,
+            lcurly,
+            rcurly,
+            body,
+        })
+    }
+
+    fn expr(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<ExprId> {
+        let kind = kind_of_node(node);
+        let expr_mark = self.scratch_exprs.len();
+        let field_mark = self.scratch_fields.len();
+        let mut parts = Parts::default();
+        for child in children(node, offset) {
+            match child {
+                Child::Token(token_kind, text, start) => {
+                    if let Some(pos) = self.token(token_kind, text, start) {
+                        parts.token(token_kind, text, pos);
+                    }
+                }
+                Child::Node(ARG_LIST, n, start) if kind == CALL_EXPR => {
+                    parts.args = Some(self.arg_list(n, start)?);
+                }
+                Child::Node(OBJECT_FIELD, n, start) if kind == OBJECT_EXPR => {
+                    let field = self.field(n, start)?;
+                    self.scratch_fields.push(field);
+                }
+                Child::Node(child_kind, n, start) if is_expr_kind(child_kind) => {
+                    let id = self.expr(n, start)?;
+                    self.scratch_exprs.push(id);
+                }
+                Child::Node(kind, _, start) => {
+                    return Err(Malformed {
+                        offset: start,
+                        kind,
+                    })
+                }
+            }
+        }
+        let expr = self
+            .build(kind, parts, expr_mark, field_mark)
+            .ok_or(Malformed { offset, kind })?;
+        Ok(self.tree.push_expr(expr))
+    }
+
+    /// Assembles an expression from its tokens and the child expressions
+    /// (or fields) above the given scratch marks, consuming those.
+    fn build(
+        &mut self,
+        kind: SyntaxKind,
+        parts: Parts<'g>,
+        expr_mark: usize,
+        field_mark: usize,
+    ) -> Option<Expr<'g>> {
+        let child_count = self.scratch_exprs.len() - expr_mark;
+        let child = |l: &Self, i: usize| -> Option<ExprId> {
+            (i < child_count).then(|| l.scratch_exprs[expr_mark + i])
+        };
+        let expected_children = match kind {
+            LITERAL | IDENT_EXPR | OBJECT_EXPR => 0,
+            ACCESS_EXPR | CALL_EXPR | UNARY_EXPR | PAREN_EXPR => 1,
+            INDEX_EXPR | BINARY_EXPR => 2,
+            _ => child_count,
+        };
+        if child_count != expected_children {
+            return None;
+        }
+        let expr = match kind {
+            LITERAL => {
+                let (token_kind, text, pos) = parts.first?;
+                let kind = match token_kind {
+                    NUMBER => LiteralKind::Number,
+                    FLOAT => LiteralKind::Float,
+                    STRING => LiteralKind::String,
+                    BOOL => LiteralKind::Bool,
+                    NULL => LiteralKind::Null,
+                    _ => return None,
+                };
+                // Only strings can span lines; their line breaks were
+                // recorded when the token was visited.
+                let end_offset = (pos.offset as usize + text.len()).saturating_sub(1);
+                let end = if kind == LiteralKind::String && text.contains('\n') {
+                    Pos {
+                        offset: end_offset as u32,
+                        line: self.newlines.partition_point(|&nl| nl < end_offset) as u32 + 1,
+                    }
+                } else {
+                    pos.last_byte_of(text.len())
+                };
+                Expr::Literal {
+                    kind,
+                    text,
+                    pos,
+                    end,
+                }
+            }
+            IDENT_EXPR => {
+                let (text, pos) = parts.ident?;
+                Expr::Ident(ident(text, pos))
+            }
+            ACCESS_EXPR => {
+                let (text, pos) = parts.ident?;
+                Expr::Access {
+                    value: child(self, 0)?,
+                    name: ident(text, pos),
+                }
+            }
+            INDEX_EXPR => Expr::Index {
+                value: child(self, 0)?,
+                index: child(self, 1)?,
+                lbrack: parts.open?,
+                rbrack: parts.close?,
+            },
+            CALL_EXPR => {
+                let args = parts.args?;
+                Expr::Call {
+                    callee: child(self, 0)?,
+                    args: args.args,
+                    lparen: args.lparen,
+                    rparen: args.rparen,
+                }
+            }
+            UNARY_EXPR => {
+                let (op_kind, _, op_pos) = parts.first?;
+                Expr::Unary {
+                    op: op_kind.upstream_name(),
+                    op_pos,
+                    value: child(self, 0)?,
+                }
+            }
+            BINARY_EXPR => {
+                let (op_kind, op_pos) = parts.binary_op?;
+                Expr::Binary {
+                    op: op_kind.upstream_name(),
+                    op_pos,
+                    left: child(self, 0)?,
+                    right: child(self, 1)?,
+                }
+            }
+            PAREN_EXPR => Expr::Paren {
+                inner: child(self, 0)?,
+                lparen: parts.open?,
+                rparen: parts.close?,
+            },
+            ARRAY_EXPR => {
+                let (lbrack, rbrack) = (parts.open?, parts.close?);
+                let ids = self.scratch_exprs.drain(expr_mark..);
+                Expr::Array {
+                    elements: self.tree.push_expr_list(ids),
+                    lbrack,
+                    rbrack,
+                }
+            }
+            OBJECT_EXPR => {
+                let (lcurly, rcurly) = (parts.open?, parts.close?);
+                let fields = self.scratch_fields.drain(field_mark..);
+                Expr::Object {
+                    fields: self.tree.push_fields(fields),
+                    lcurly,
+                    rcurly,
+                }
+            }
+            _ => return None,
+        };
+        self.scratch_exprs.truncate(expr_mark);
+        self.scratch_fields.truncate(field_mark);
+        Some(expr)
+    }
+
+    fn arg_list(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<ArgList> {
+        let mut lparen = None;
+        let mut rparen = None;
+        let mark = self.scratch_exprs.len();
+        for child in children(node, offset) {
+            match child {
+                Child::Token(kind, text, start) => {
+                    let Some(pos) = self.token(kind, text, start) else {
+                        continue;
+                    };
+                    match kind {
+                        L_PAREN => lparen = Some(pos),
+                        R_PAREN => rparen = Some(pos),
+                        COMMA => {}
+                        _ => {
+                            return Err(Malformed {
+                                offset: start,
+                                kind,
+                            })
+                        }
+                    }
+                }
+                Child::Node(kind, n, start) if is_expr_kind(kind) => {
+                    let id = self.expr(n, start)?;
+                    self.scratch_exprs.push(id);
+                }
+                Child::Node(kind, _, start) => {
+                    return Err(Malformed {
+                        offset: start,
+                        kind,
+                    })
+                }
+            }
+        }
+        let ids = self.scratch_exprs.drain(mark..);
+        let args = self.tree.push_expr_list(ids);
+        match (lparen, rparen) {
+            (Some(lparen), Some(rparen)) => Ok(ArgList {
+                lparen,
+                rparen,
+                args,
+            }),
+            _ => Err(Malformed {
+                offset,
+                kind: ARG_LIST,
+            }),
+        }
+    }
+
+    fn field(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<Field<'g>> {
+        let mut key: Option<(SyntaxKind, &'g str, Pos)> = None;
+        let mut value = None;
+        for child in children(node, offset) {
+            match child {
+                Child::Token(kind, text, start) => {
+                    let Some(pos) = self.token(kind, text, start) else {
+                        continue;
+                    };
+                    match kind {
+                        IDENT | STRING if key.is_none() => key = Some((kind, text, pos)),
+                        ASSIGN => {}
+                        _ => {
+                            return Err(Malformed {
+                                offset: start,
+                                kind,
+                            })
+                        }
+                    }
+                }
+                Child::Node(kind, n, start) if is_expr_kind(kind) && value.is_none() => {
+                    value = Some(self.expr(n, start)?);
+                }
+                Child::Node(kind, _, start) => {
+                    return Err(Malformed {
+                        offset: start,
+                        kind,
+                    })
+                }
+            }
+        }
+        let (Some((kind, text, pos)), Some(value)) = (key, value) else {
+            return Err(Malformed {
+                offset,
+                kind: OBJECT_FIELD,
+            });
+        };
+        // Upstream keeps the raw text between the delimiters of a quoted key,
+        // except for a bare `""`, which it stores as is and treats as
+        // unquoted.
+        let quoted = kind == STRING && text.len() > 2;
+        let inner = text.get(1..text.len().saturating_sub(1));
+        let name = match inner {
+            Some(inner) if quoted => ident(inner, pos),
+            _ => ident(text, pos),
+        };
+        let name_end_offset = (pos.offset as usize + name.name.len()).saturating_sub(1);
+        let name_end = if text.contains('\n') {
+            // A raw string key spanning lines: its end is wherever the
+            // computed offset falls.
+            Pos {
+                offset: name_end_offset as u32,
+                line: self.newlines.partition_point(|&nl| nl < name_end_offset) as u32 + 1,
+            }
+        } else {
+            pos.last_byte_of(name.name.len())
+        };
+        Ok(Field {
+            name,
+            name_end,
+            quoted,
+            source_text: text,
+            value,
+        })
+    }
+}
+
+fn ident(text: &str, pos: Pos) -> Ident<'_> {
+    Ident {
+        name: Cow::Borrowed(text),
+        pos,
+    }
+}
+
+/// Name, label and braces of a block, gathered while reading its children.
+#[derive(Default)]
+struct BlockHeader<'g> {
+    name: Option<Ident<'g>>,
+    label: Option<Ident<'g>>,
+    lcurly: Option<Pos>,
+    rcurly: Option<Pos>,
+}
+
+impl<'g> BlockHeader<'g> {
+    fn token(&mut self, kind: SyntaxKind, text: &'g str, pos: Pos) -> Result<()> {
+        let in_header = self.lcurly.is_none();
+        match kind {
+            IDENT if in_header && self.label.is_none() => match &mut self.name {
+                // Upstream joins the fragments and prints them as one
+                // identifier at the position of the first.
+                Some(name) => {
+                    let joined = name.name.to_mut();
+                    joined.push('.');
+                    joined.push_str(text);
+                }
+                None => self.name = Some(ident(text, pos)),
+            },
+            DOT if in_header && self.label.is_none() => {}
+            STRING if in_header && self.label.is_none() && text.len() >= 2 => {
+                self.label = Some(ident(&text[1..text.len() - 1], pos));
+            }
+            L_CURLY if in_header => self.lcurly = Some(pos),
+            R_CURLY if !in_header && self.rcurly.is_none() => self.rcurly = Some(pos),
+            _ => {
+                return Err(Malformed {
+                    offset: pos.offset as usize,
+                    kind,
+                })
+            }
+        }
+        Ok(())
+    }
+}
+
+struct ArgList {
+    lparen: Pos,
+    rparen: Pos,
+    args: List,
+}
+
+/// The significant tokens of an expression node that matter for lowering.
+#[derive(Default)]
+struct Parts<'g> {
+    /// The node's first token.
+    first: Option<(SyntaxKind, &'g str, Pos)>,
+    ident: Option<(&'g str, Pos)>,
+    binary_op: Option<(SyntaxKind, Pos)>,
+    /// The opening and closing bracket, brace or parenthesis.
+    open: Option<Pos>,
+    close: Option<Pos>,
+    args: Option<ArgList>,
+}
+
+impl<'g> Parts<'g> {
+    fn token(&mut self, kind: SyntaxKind, text: &'g str, pos: Pos) {
+        if self.first.is_none() {
+            self.first = Some((kind, text, pos));
+        }
+        match kind {
+            IDENT => self.ident = Some((text, pos)),
+            L_BRACK | L_PAREN | L_CURLY if self.open.is_none() => self.open = Some(pos),
+            R_BRACK | R_PAREN | R_CURLY => self.close = Some(pos),
+            _ if kind.binary_precedence() > 0 && self.binary_op.is_none() => {
+                self.binary_op = Some((kind, pos))
+            }
+            _ => {}
+        }
+    }
+}

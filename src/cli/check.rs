@@ -1,0 +1,271 @@
+//! `alloy check` and its upstream-compatible alias `alloy validate`:
+//! load each path as one config, run the analyser, print the report.
+
+mod human;
+mod load;
+mod machine;
+mod upstream;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use alloy_analysis::catalogue::Stability;
+use alloy_analysis::{AnalysisHost, Config, Diagnostic, Severity};
+use clap::{Args, ValueEnum};
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Annotated source snippets (ariadne).
+    Human,
+    /// Exactly upstream `alloy validate`'s report.
+    Upstream,
+    /// One JSON array on standard output.
+    Json,
+    /// GitHub Actions workflow commands.
+    Github,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// Which checks run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Checks {
+    /// Every check.
+    All,
+    /// Only what upstream `alloy validate` reports.
+    Upstream,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to check; a directory is one config (its
+    /// `*.alloy` files, not recursive). `-` reads standard input.
+    #[arg(value_name = "PATH", default_value = ".")]
+    paths: Vec<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Which checks to run (default: `upstream` with `--format=upstream`,
+    /// else `all`).
+    #[arg(long, value_enum)]
+    checks: Option<Checks>,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The file or directory to validate.
+    #[arg(value_name = "PATH")]
+    path: String,
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Format of the configuration (only `alloy` is supported).
+    #[arg(long = "config.format", default_value = "alloy", value_name = "FORMAT")]
+    config_format: String,
+    /// Accepted for compatibility with upstream; only matters for converted
+    /// formats.
+    #[arg(long = "config.bypass-conversion-errors")]
+    bypass_conversion_errors: bool,
+    /// Accepted for compatibility with upstream; only matters for converted
+    /// formats.
+    #[arg(long = "config.extra-args", default_value = "", value_name = "ARGS")]
+    extra_args: String,
+    /// Output format (default: upstream's report).
+    #[arg(long, value_enum, default_value_t = Format::Upstream)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Minimum stability level of features that may be used.
+    #[arg(
+        long = "stability.level",
+        default_value = "generally-available",
+        value_name = "LEVEL",
+        value_parser = parse_stability
+    )]
+    stability: Stability,
+    /// Enable community components.
+    #[arg(long = "feature.community-components.enabled")]
+    community: bool,
+    /// Colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+fn parse_stability(value: &str) -> Result<Stability, String> {
+    value
+        .parse()
+        .map_err(|_| format!("invalid stability level {value:?}"))
+}
+
+/// Exit code for usage and I/O errors.
+const USAGE: u8 = 2;
+
+pub fn run_check(args: CheckArgs) -> ExitCode {
+    let checks = args.checks.unwrap_or(match args.format {
+        Format::Upstream => Checks::Upstream,
+        _ => Checks::All,
+    });
+    let color = use_color(args.common.color, args.format);
+    let result = analyse(&args.paths, &args.common, checks);
+    let (report, sources) = match result {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("Error: {message}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = write_report(&mut out, args.format, &report, &sources, color);
+    if let Err(err) = written.and_then(|_| out.flush()) {
+        eprintln!("Error: writing the report: {err}");
+        return ExitCode::from(USAGE);
+    }
+    let failed = report.iter().any(|d| {
+        d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning)
+    });
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub fn run_validate(args: ValidateArgs) -> ExitCode {
+    if args.config_format != "alloy" {
+        let known = ["otelcol", "prometheus", "promtail", "static"];
+        if known.contains(&args.config_format.as_str()) {
+            eprintln!(
+                "Error: --config.format={} is not supported yet: only Alloy configurations can be \
+                 validated; convert the file with upstream `alloy convert` first",
+                args.config_format
+            );
+        } else {
+            eprintln!("Error: unknown --config.format {:?}", args.config_format);
+        }
+        return ExitCode::from(USAGE);
+    }
+    let _ = (&args.bypass_conversion_errors, &args.extra_args);
+    let checks = match args.format {
+        Format::Upstream => Checks::Upstream,
+        _ => Checks::All,
+    };
+    let color = use_color(args.common.color, args.format);
+    let (report, sources) = match analyse(std::slice::from_ref(&args.path), &args.common, checks) {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("Error: {message}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    if report.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    // Upstream writes the report to stderr, a bare newline to stdout, then
+    // fails with "validation failed"; any diagnostic fails, warnings too.
+    if args.format == Format::Upstream {
+        let stderr = std::io::stderr();
+        let mut err = stderr.lock();
+        let _ = upstream::write(&mut err, &report, &sources, color);
+        println!();
+        let _ = writeln!(err, "Error: validation failed");
+    } else {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        let _ = write_report(&mut out, args.format, &report, &sources, color);
+    }
+    ExitCode::FAILURE
+}
+
+fn use_color(choice: ColorChoice, format: Format) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            matches!(format, Format::Human | Format::Upstream)
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").as_deref() != Ok("dumb")
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// The files' texts, for printing source context.
+pub struct Sources {
+    files: Vec<(String, Vec<u8>, alloy_syntax::Parse)>,
+}
+
+impl Sources {
+    pub fn get(&self, path: &str) -> Option<(&[u8], &alloy_syntax::Parse)> {
+        self.files
+            .iter()
+            .find(|(p, _, _)| p == path)
+            .map(|(_, bytes, parse)| (bytes.as_slice(), parse))
+    }
+}
+
+/// Loads every path as a config and returns all diagnostics, config after
+/// config.
+fn analyse(
+    paths: &[String],
+    common: &CommonArgs,
+    checks: Checks,
+) -> Result<(Vec<Diagnostic>, Sources), String> {
+    let mut host = AnalysisHost::new();
+    host.set_settings(common.stability, common.community);
+    let mut configs: Vec<Config> = Vec::new();
+    let mut sources = Sources { files: Vec::new() };
+    for path in paths {
+        let inputs = load::config_files(path)?;
+        let mut files = Vec::new();
+        for input in inputs {
+            let parse = alloy_syntax::parse_file(&input.bytes);
+            files.push(host.set_file(&input.name, input.bytes.clone()));
+            sources.files.push((input.name, input.bytes, parse));
+        }
+        configs.push(host.new_config(files));
+    }
+    let analysis = host.analysis();
+    let mut report = Vec::new();
+    for config in configs {
+        let diagnostics = analysis
+            .diagnostics(config)
+            .map_err(|err| format!("analysis was cancelled: {err}"))?;
+        report.extend(
+            diagnostics
+                .into_iter()
+                .filter(|d| checks == Checks::All || d.upstream),
+        );
+    }
+    Ok((report, sources))
+}
+
+fn write_report(
+    out: &mut dyn Write,
+    format: Format,
+    report: &[Diagnostic],
+    sources: &Sources,
+    color: bool,
+) -> std::io::Result<()> {
+    match format {
+        Format::Upstream => upstream::write(out, report, sources, color),
+        Format::Human => human::write(out, report, sources, color),
+        Format::Json => machine::json(out, report, sources),
+        Format::Github => machine::github(out, report, sources),
+        Format::Sarif => machine::sarif(out, report, sources),
+    }
+}
