@@ -95,16 +95,17 @@ impl From<Malformed> for FormatError {
 ///
 /// Files with syntax errors are refused with [`FormatError::Syntax`].
 pub fn format_source(src: &[u8]) -> Result<String, FormatError> {
-    format_parse(&alloy_syntax::parse_file(src))
+    // Invalid UTF-8 is always a syntax error; let the parser report it.
+    let Ok(text) = std::str::from_utf8(src) else {
+        return Err(FormatError::Syntax(
+            alloy_syntax::parse_file(src).errors().to_vec(),
+        ));
+    };
+    let lowered = lower::parse_and_lower_file(text)?;
+    Ok(print_file(lowered))
 }
 
-/// [`format_source`] for a file that is already parsed, so that callers
-/// holding a [`Parse`] (an editor, a checker) do not parse twice.
-pub fn format_parse(parse: &Parse) -> Result<String, FormatError> {
-    if parse.has_errors() {
-        return Err(FormatError::Syntax(parse.errors().to_vec()));
-    }
-    let lowered = lower::lower_file(parse.green())?;
+fn print_file(lowered: lower::Lowered<'_, List>) -> String {
     let mut out = print(
         Root::File(lowered.value),
         &lowered.tree,
@@ -114,7 +115,18 @@ pub fn format_parse(parse: &Parse) -> Result<String, FormatError> {
         lowered.len,
     );
     out.push(b'\n');
-    Ok(into_string(out))
+    into_string(out)
+}
+
+/// [`format_source`] for a file that is already parsed, so that callers
+/// holding a [`Parse`] (an editor, a checker) do not parse twice.
+pub fn format_parse(parse: &Parse) -> Result<String, FormatError> {
+    if parse.has_errors() {
+        return Err(FormatError::Syntax(parse.errors().to_vec()));
+    }
+    let text = parse.syntax_node().to_string();
+    let lowered = lower::lower_file(parse.green(), &text)?;
+    Ok(print_file(lowered))
 }
 
 /// Formats one node of a parsed file, for range formatting in editors.
@@ -136,9 +148,10 @@ pub fn format_parse(parse: &Parse) -> Result<String, FormatError> {
 pub fn format_node(node: &SyntaxNode, base_indent: usize) -> Result<String, FormatError> {
     let green = node.green();
     let kind = node.kind();
+    let text = node.to_string();
     let mut out = match kind {
         SyntaxKind::ROOT => {
-            let lowered = lower::lower_file(green)?;
+            let lowered = lower::lower_file(green, &text)?;
             print(
                 Root::File(lowered.value),
                 &lowered.tree,
@@ -149,7 +162,7 @@ pub fn format_node(node: &SyntaxNode, base_indent: usize) -> Result<String, Form
             )
         }
         SyntaxKind::ATTRIBUTE | SyntaxKind::BLOCK => {
-            let lowered = lower::lower_stmt(green)?;
+            let lowered = lower::lower_stmt(green, &text)?;
             print(
                 Root::Stmt(&lowered.value),
                 &lowered.tree,
@@ -160,7 +173,7 @@ pub fn format_node(node: &SyntaxNode, base_indent: usize) -> Result<String, Form
             )
         }
         k if lower::is_expr_kind(k) => {
-            let lowered = lower::lower_expr(green)?;
+            let lowered = lower::lower_expr(green, &text)?;
             print(
                 Root::Expr(lowered.value),
                 &lowered.tree,

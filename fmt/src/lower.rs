@@ -38,23 +38,71 @@ pub(crate) struct Lowered<'g, T> {
     pub len: usize,
 }
 
-/// Lowers a file (a `ROOT` node) into its statements.
-pub(crate) fn lower_file(root: &GreenNodeData) -> Result<Lowered<'_, List>> {
-    let mut l = Lowerer::new(root);
+/// Lowers a file (a `ROOT` node) into its statements. Text is borrowed
+/// from `src`, the node's own text, not from the tree, so that the tree can
+/// be dropped before printing (it is most of the formatter's peak memory).
+pub(crate) fn lower_file<'s>(root: &GreenNodeData, src: &'s str) -> Result<Lowered<'s, List>> {
+    let mut l = Lowerer::new(root, src);
     let stmts = l.body(root, 0, None)?;
     Ok(l.finish(stmts, root))
 }
 
+/// Parses and lowers a whole file in one pass, without ever holding its
+/// syntax tree: each top-level statement is lowered as soon as the parser
+/// completes it, then dropped. Peak memory is the input plus the lowered
+/// form, which matters for multi-megabyte files (and is how we stay under
+/// upstream's memory use).
+///
+/// Returns the syntax errors when there are any, as [`lower_file`]'s caller
+/// would see them from a full parse.
+pub(crate) fn parse_and_lower_file(
+    src: &str,
+) -> std::result::Result<Lowered<'_, List>, crate::FormatError> {
+    let mut l = Lowerer::new_for_len(src.len(), src);
+    let mut offset = 0usize;
+    let mut failure: Option<Malformed> = None;
+    let mark = l.scratch_stmts.len();
+    let errors = alloy_syntax::parse_file_streaming(src.as_bytes(), &mut |element| {
+        let start = offset;
+        offset += match &element {
+            NodeOrToken::Node(n) => u32::from(n.text_len()) as usize,
+            NodeOrToken::Token(t) => t.text().len(),
+        };
+        if failure.is_some() {
+            return;
+        }
+        let result = match &element {
+            NodeOrToken::Node(n) => l.root_node(n, start),
+            NodeOrToken::Token(t) => {
+                let text = src.get(start..start + t.text().len()).unwrap_or_default();
+                l.root_token(kind_of_token(t), text, start)
+            }
+        };
+        if let Err(m) = result {
+            failure = Some(m);
+        }
+    });
+    if !errors.is_empty() {
+        return Err(crate::FormatError::Syntax(errors));
+    }
+    if let Some(m) = failure {
+        return Err(m.into());
+    }
+    let stmts = l.scratch_stmts.drain(mark..);
+    let list = l.tree.push_stmts(stmts);
+    Ok(l.finish_with_len(list, src.len()))
+}
+
 /// Lowers a single statement node (`ATTRIBUTE` or `BLOCK`).
-pub(crate) fn lower_stmt(node: &GreenNodeData) -> Result<Lowered<'_, Stmt<'_>>> {
-    let mut l = Lowerer::new(node);
+pub(crate) fn lower_stmt<'s>(node: &GreenNodeData, src: &'s str) -> Result<Lowered<'s, Stmt<'s>>> {
+    let mut l = Lowerer::new(node, src);
     let stmt = l.stmt(node, 0)?;
     Ok(l.finish(stmt, node))
 }
 
 /// Lowers a single expression node.
-pub(crate) fn lower_expr(node: &GreenNodeData) -> Result<Lowered<'_, ExprId>> {
-    let mut l = Lowerer::new(node);
+pub(crate) fn lower_expr<'s>(node: &GreenNodeData, src: &'s str) -> Result<Lowered<'s, ExprId>> {
+    let mut l = Lowerer::new(node, src);
     let expr = l.expr(node, 0)?;
     Ok(l.finish(expr, node))
 }
@@ -84,12 +132,18 @@ pub(crate) fn is_expr_kind(kind: SyntaxKind) -> bool {
 }
 
 /// A direct child with its absolute (node-relative) start offset.
-enum Child<'g> {
+enum Child<'n, 'g> {
     Token(SyntaxKind, &'g str, usize),
-    Node(SyntaxKind, &'g GreenNodeData, usize),
+    Node(SyntaxKind, &'n GreenNodeData, usize),
 }
 
-fn children(node: &GreenNodeData, offset: usize) -> impl Iterator<Item = Child<'_>> {
+/// `src` is the lowered root's text: a token's text is the slice of it at
+/// the token's offset.
+fn children<'n, 'g>(
+    node: &'n GreenNodeData,
+    offset: usize,
+    src: &'g str,
+) -> impl Iterator<Item = Child<'n, 'g>> {
     let mut at = offset;
     node.children().map(move |child| {
         let start = at;
@@ -100,13 +154,15 @@ fn children(node: &GreenNodeData, offset: usize) -> impl Iterator<Item = Child<'
             }
             NodeOrToken::Token(t) => {
                 at += t.text().len();
-                Child::Token(kind_of_token(t), t.text(), start)
+                let text = src.get(start..at).unwrap_or_default();
+                Child::Token(kind_of_token(t), text, start)
             }
         }
     })
 }
 
 struct Lowerer<'g> {
+    src: &'g str,
     tree: Tree<'g>,
     /// Children collected for the lists of the nodes being lowered; each
     /// node takes the entries above the mark it set when it started.
@@ -123,9 +179,13 @@ struct Lowerer<'g> {
 }
 
 impl<'g> Lowerer<'g> {
-    fn new(node: &GreenNodeData) -> Self {
-        let len = u32::from(node.text_len()) as usize;
+    fn new(node: &GreenNodeData, src: &'g str) -> Self {
+        Self::new_for_len(u32::from(node.text_len()) as usize, src)
+    }
+
+    fn new_for_len(len: usize, src: &'g str) -> Self {
         Lowerer {
+            src,
             tree: Tree::with_capacity(len),
             scratch_exprs: Vec::new(),
             scratch_fields: Vec::new(),
@@ -138,12 +198,42 @@ impl<'g> Lowerer<'g> {
     }
 
     fn finish<T>(self, value: T, node: &GreenNodeData) -> Lowered<'g, T> {
+        self.finish_with_len(value, u32::from(node.text_len()) as usize)
+    }
+
+    fn finish_with_len<T>(self, value: T, len: usize) -> Lowered<'g, T> {
         Lowered {
             value,
             tree: self.tree,
             comments: self.comments,
             lines: Lines::from_newlines(self.newlines),
-            len: u32::from(node.text_len()) as usize,
+            len,
+        }
+    }
+
+    /// A root-level token of a streamed file: only trivia may stand there.
+    fn root_token(&mut self, kind: SyntaxKind, text: &'g str, start: usize) -> Result<()> {
+        match self.token(kind, text, start) {
+            None => Ok(()),
+            Some(_) => Err(Malformed {
+                offset: start,
+                kind,
+            }),
+        }
+    }
+
+    /// A root-level node of a streamed file: a statement.
+    fn root_node(&mut self, node: &GreenNodeData, start: usize) -> Result<()> {
+        match kind_of_node(node) {
+            ATTRIBUTE | BLOCK => {
+                let stmt = self.stmt(node, start)?;
+                self.scratch_stmts.push(stmt);
+                Ok(())
+            }
+            kind => Err(Malformed {
+                offset: start,
+                kind,
+            }),
         }
     }
 
@@ -225,12 +315,12 @@ impl<'g> Lowerer<'g> {
     /// braces are collected into `header`.
     fn body(
         &mut self,
-        node: &'g GreenNodeData,
+        node: &GreenNodeData,
         offset: usize,
         mut header: Option<&mut BlockHeader<'g>>,
     ) -> Result<List> {
         let mark = self.scratch_stmts.len();
-        for child in children(node, offset) {
+        for child in children(node, offset, self.src) {
             match child {
                 Child::Token(kind, text, start) => {
                     let Some(pos) = self.token(kind, text, start) else {
@@ -262,7 +352,7 @@ impl<'g> Lowerer<'g> {
         Ok(self.tree.push_stmts(stmts))
     }
 
-    fn stmt(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<Stmt<'g>> {
+    fn stmt(&mut self, node: &GreenNodeData, offset: usize) -> Result<Stmt<'g>> {
         match kind_of_node(node) {
             ATTRIBUTE => self.attribute(node, offset),
             BLOCK => self.block(node, offset).map(Stmt::Block),
@@ -270,10 +360,10 @@ impl<'g> Lowerer<'g> {
         }
     }
 
-    fn attribute(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<Stmt<'g>> {
+    fn attribute(&mut self, node: &GreenNodeData, offset: usize) -> Result<Stmt<'g>> {
         let mut name = None;
         let mut value = None;
-        for child in children(node, offset) {
+        for child in children(node, offset, self.src) {
             match child {
                 Child::Token(kind, text, start) => {
                     let Some(pos) = self.token(kind, text, start) else {
@@ -310,7 +400,7 @@ impl<'g> Lowerer<'g> {
         }
     }
 
-    fn block(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<Block<'g>> {
+    fn block(&mut self, node: &GreenNodeData, offset: usize) -> Result<Block<'g>> {
         let mut header = BlockHeader::default();
         let body = self.body(node, offset, Some(&mut header))?;
         let (Some(name), Some(lcurly), Some(rcurly)) = (header.name, header.lcurly, header.rcurly)
@@ -329,12 +419,12 @@ impl<'g> Lowerer<'g> {
         })
     }
 
-    fn expr(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<ExprId> {
+    fn expr(&mut self, node: &GreenNodeData, offset: usize) -> Result<ExprId> {
         let kind = kind_of_node(node);
         let expr_mark = self.scratch_exprs.len();
         let field_mark = self.scratch_fields.len();
         let mut parts = Parts::default();
-        for child in children(node, offset) {
+        for child in children(node, offset, self.src) {
             match child {
                 Child::Token(token_kind, text, start) => {
                     if let Some(pos) = self.token(token_kind, text, start) {
@@ -490,11 +580,11 @@ impl<'g> Lowerer<'g> {
         Some(expr)
     }
 
-    fn arg_list(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<ArgList> {
+    fn arg_list(&mut self, node: &GreenNodeData, offset: usize) -> Result<ArgList> {
         let mut lparen = None;
         let mut rparen = None;
         let mark = self.scratch_exprs.len();
-        for child in children(node, offset) {
+        for child in children(node, offset, self.src) {
             match child {
                 Child::Token(kind, text, start) => {
                     let Some(pos) = self.token(kind, text, start) else {
@@ -539,10 +629,10 @@ impl<'g> Lowerer<'g> {
         }
     }
 
-    fn field(&mut self, node: &'g GreenNodeData, offset: usize) -> Result<Field<'g>> {
+    fn field(&mut self, node: &GreenNodeData, offset: usize) -> Result<Field<'g>> {
         let mut key: Option<(SyntaxKind, &'g str, Pos)> = None;
         let mut value = None;
-        for child in children(node, offset) {
+        for child in children(node, offset, self.src) {
             match child {
                 Child::Token(kind, text, start) => {
                     let Some(pos) = self.token(kind, text, start) else {

@@ -1,106 +1,93 @@
-//! Turns parser events back into a lossless rowan tree, re-inserting the
-//! trivia the grammar never saw.
+//! Assembles the rowan green tree while the parser runs.
 //!
-//! Trivia between two tokens goes before a node that starts there, so every
-//! node begins and ends with a significant token and its range is exactly the
-//! span upstream's AST positions describe.
-//!
-//! Green nodes are assembled directly rather than through rowan's
-//! `GreenNodeBuilder`: its cache hashes every node's children, which cost
-//! more than half of the parse time. Short tokens are still interned (most
-//! are punctuation, indentation and repeated names), which keeps memory low.
+//! Green nodes are built directly rather than through rowan's
+//! `GreenNodeBuilder`, whose cache hashes every node's children. Short
+//! tokens are still shared through a small direct-mapped cache (most are
+//! punctuation, indentation and a few repeated names), which keeps memory
+//! low without hashing costs.
 
 use rowan::{GreenNode, GreenToken, NodeOrToken};
 
-use crate::parser::Event;
+use crate::lexer::RawToken;
 use crate::SyntaxKind;
 
-type Element = NodeOrToken<GreenNode, GreenToken>;
+pub(crate) type Element = NodeOrToken<GreenNode, GreenToken>;
 
 /// Tokens longer than this are allocated fresh: long strings and comments
-/// rarely repeat, and hashing them would cost more than it saves.
+/// rarely repeat.
 const INTERN_MAX_LEN: usize = 32;
 /// Slots of the direct-mapped token cache (a power of two).
 const CACHE_SLOTS: usize = 4096;
 
-pub(crate) fn build(
-    text: &str,
-    kinds: &[SyntaxKind],
-    starts: &[u32],
-    events: &mut [Event],
-) -> GreenNode {
-    let mut sink = Sink {
-        text,
-        kinds,
-        starts,
-        next: 0,
-        children: Vec::with_capacity(64),
-        open: Vec::with_capacity(32),
-        cache: vec![None; CACHE_SLOTS],
-        fixed: vec![None; SyntaxKind::ROOT as usize],
-    };
-    let mut parents: Vec<SyntaxKind> = Vec::new();
-    for i in 0..events.len() {
-        match std::mem::replace(&mut events[i], Event::Tombstone) {
-            Event::Tombstone => {}
-            Event::Start {
-                kind,
-                forward_parent,
-            } => {
-                // Collect the chain of nodes that must wrap this one, outermost
-                // last, and open them outermost first.
-                parents.push(kind);
-                let mut next = forward_parent;
-                while next != 0 {
-                    match std::mem::replace(&mut events[next as usize], Event::Tombstone) {
-                        Event::Start {
-                            kind,
-                            forward_parent,
-                        } => {
-                            parents.push(kind);
-                            next = forward_parent;
-                        }
-                        _ => break,
-                    }
-                }
-                for kind in parents.drain(..).rev() {
-                    sink.start(kind);
-                }
-            }
-            Event::Finish => sink.finish(),
-            Event::Token(raw) => sink.token(raw as usize),
-        }
-    }
-    match sink.children.pop() {
-        Some(NodeOrToken::Node(root)) => root,
-        // The grammar always completes a root node; an empty file still
-        // gets one. Fall back to an empty root rather than panicking.
-        _ => GreenNode::new(SyntaxKind::ROOT.into(), std::iter::empty()),
-    }
-}
-
-struct Sink<'a> {
+pub(crate) struct Sink<'a> {
     text: &'a str,
-    kinds: &'a [SyntaxKind],
-    starts: &'a [u32],
-    next: usize,
     /// Children of all open nodes, innermost last.
     children: Vec<Element>,
-    /// Open nodes: kind and where their children start in `children`.
-    open: Vec<(SyntaxKind, usize)>,
-    /// A direct-mapped cache of recent short tokens: a collision simply
-    /// replaces the slot. Much cheaper than a hash map, and configuration
-    /// files repeat the same few names and indents all the time.
+    /// Where each open node's children start in `children`.
+    open: Vec<usize>,
+    /// Recently seen short tokens; a collision simply replaces the slot.
     cache: Vec<Option<GreenToken>>,
-    /// Tokens whose text is fixed by their kind (punctuation, operators, the
-    /// newline), interned without hashing.
+    /// Tokens whose text is fixed by their kind, shared without hashing.
     fixed: Vec<Option<GreenToken>>,
+    /// When set, children of the root are handed over as soon as they are
+    /// complete instead of being kept (see `parse_file_streaming`).
+    stream: Option<&'a mut dyn FnMut(Element)>,
 }
 
 impl<'a> Sink<'a> {
-    fn emit(&mut self, raw: usize) {
-        let kind = self.kinds[raw];
-        let text = &self.text[self.starts[raw] as usize..self.starts[raw + 1] as usize];
+    pub(crate) fn new(text: &'a str) -> Sink<'a> {
+        Sink {
+            text,
+            children: Vec::with_capacity(256),
+            open: Vec::with_capacity(64),
+            cache: vec![None; CACHE_SLOTS],
+            fixed: vec![None; SyntaxKind::ROOT as usize],
+            stream: None,
+        }
+    }
+
+    pub(crate) fn streaming(text: &'a str, stream: &'a mut dyn FnMut(Element)) -> Sink<'a> {
+        let mut sink = Sink::new(text);
+        sink.stream = Some(stream);
+        sink
+    }
+
+    /// Keeps a finished child, or hands it over when it belongs to the root
+    /// and the sink streams.
+    fn push(&mut self, element: Element) {
+        match &mut self.stream {
+            Some(stream) if self.open.len() == 1 => stream(element),
+            _ => self.children.push(element),
+        }
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        !self.open.is_empty()
+    }
+
+    pub(crate) fn open(&mut self) {
+        self.open.push(self.children.len());
+    }
+
+    /// Opens a node whose first child is the already built child at `child`.
+    pub(crate) fn open_at(&mut self, child: usize) {
+        self.open.push(child.min(self.children.len()));
+    }
+
+    /// Closes the innermost open node; returns its index among its parent's
+    /// children.
+    pub(crate) fn close(&mut self, kind: SyntaxKind) -> usize {
+        let first = self.open.pop().unwrap_or(0);
+        let node = GreenNode::new(kind.into(), self.children.drain(first..));
+        self.push(NodeOrToken::Node(node));
+        // A streamed node is gone; nothing can precede it (only expressions
+        // are ever wrapped later, and they never sit directly in the root).
+        self.children.len().saturating_sub(1)
+    }
+
+    pub(crate) fn token(&mut self, raw: RawToken) {
+        let kind = raw.kind;
+        let text = &self.text[raw.start as usize..raw.end as usize];
         let token = if has_fixed_text(kind) {
             self.fixed[kind as usize]
                 .get_or_insert_with(|| GreenToken::new(kind.into(), text))
@@ -114,48 +101,20 @@ impl<'a> Sink<'a> {
         } else {
             GreenToken::new(kind.into(), text)
         };
-        self.children.push(NodeOrToken::Token(token));
+        self.push(NodeOrToken::Token(token));
     }
 
-    /// Emits raw tokens up to (not including) `raw`.
-    fn emit_until(&mut self, raw: usize) {
-        while self.next < raw {
-            self.emit(self.next);
-            self.next += 1;
+    /// The root, once every node is closed.
+    pub(crate) fn finish(&mut self) -> GreenNode {
+        match self.children.pop() {
+            Some(NodeOrToken::Node(root)) if self.children.is_empty() => root,
+            // The grammar always closes exactly one root; should that ever
+            // not hold, wrap whatever was built rather than panic.
+            other => {
+                self.children.extend(other);
+                GreenNode::new(SyntaxKind::ROOT.into(), self.children.drain(..))
+            }
         }
-    }
-
-    fn emit_trivia(&mut self) {
-        while self.next < self.kinds.len() && self.kinds[self.next].is_trivia() {
-            self.emit(self.next);
-            self.next += 1;
-        }
-    }
-
-    fn start(&mut self, kind: SyntaxKind) {
-        if !self.open.is_empty() {
-            self.emit_trivia();
-        }
-        self.open.push((kind, self.children.len()));
-    }
-
-    fn token(&mut self, raw: usize) {
-        self.emit_until(raw);
-        self.emit(raw);
-        self.next = raw + 1;
-    }
-
-    fn finish(&mut self) {
-        let Some((kind, first)) = self.open.pop() else {
-            return;
-        };
-        if self.open.is_empty() {
-            // The root keeps whatever is left: trailing trivia, and tokens
-            // after the end of a single expression.
-            self.emit_until(self.kinds.len());
-        }
-        let node = GreenNode::new(kind.into(), self.children.drain(first..));
-        self.children.push(NodeOrToken::Node(node));
     }
 }
 
@@ -163,14 +122,14 @@ impl<'a> Sink<'a> {
 /// from each end.
 fn slot_of(kind: SyntaxKind, text: &str) -> usize {
     let bytes = text.as_bytes();
-    let mut head = [0u8; 8];
     let n = bytes.len().min(8);
+    let mut head = [0u8; 8];
     head[..n].copy_from_slice(&bytes[..n]);
     let mut tail = [0u8; 8];
     tail[8 - n..].copy_from_slice(&bytes[bytes.len() - n..]);
     let mixed = u64::from_le_bytes(head).wrapping_mul(0x9E37_79B9_7F4A_7C15)
         ^ u64::from_le_bytes(tail).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
-        ^ ((bytes.len() as u64) << 8 | kind as u64);
+        ^ (((bytes.len() as u64) << 8) | kind as u64);
     (mixed.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 52) as usize & (CACHE_SLOTS - 1)
 }
 
@@ -180,9 +139,7 @@ fn has_fixed_text(kind: SyntaxKind) -> bool {
     use SyntaxKind::*;
     matches!(
         kind,
-        NEWLINE
-            | NOT
-            | ASSIGN
+        NOT | ASSIGN
             | EQ
             | NEQ
             | LT

@@ -10,8 +10,6 @@ use crate::SyntaxKind;
 /// An error found while lexing one token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TokenError {
-    /// Index of the raw token the error belongs to.
-    pub token: u32,
     pub kind: SyntaxErrorKind,
     /// Where upstream positions the error.
     pub offset: u32,
@@ -23,8 +21,6 @@ pub(crate) struct TokenError {
 #[derive(Default)]
 pub(crate) struct Extras {
     pub errors: Vec<TokenError>,
-    /// Index the token being lexed will get.
-    pub token: u32,
 }
 
 #[derive(Logos, Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +28,9 @@ pub(crate) struct Extras {
 enum Raw {
     #[regex(r"[ \t\r]+")]
     Whitespace,
-    #[token("\n")]
+    /// A newline and the indentation after it: one token rather than two
+    /// keeps the tree small (most lines start with one).
+    #[regex(r"\n[ \t]*")]
     Newline,
     #[regex(r"//[^\n]*", allow_greedy = true)]
     LineComment,
@@ -114,7 +112,6 @@ type Lexer<'a> = logos::Lexer<'a, Raw>;
 
 fn push_error(lex: &mut Lexer<'_>, kind: SyntaxErrorKind, offset: usize, time: usize) {
     lex.extras.errors.push(TokenError {
-        token: lex.extras.token,
         kind,
         offset: offset as u32,
         time: time as u32,
@@ -274,60 +271,81 @@ fn scan_escape(
     }
 }
 
-/// A lexed file: raw tokens (kind and start offset) plus token errors in
-/// token order.
-pub(crate) struct RawTokens {
-    pub kinds: Vec<SyntaxKind>,
-    /// Start offset of each token, plus one final entry for the text length.
-    pub starts: Vec<u32>,
-    /// Token errors, in token order.
+/// One raw token: every byte of the text belongs to exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawToken {
+    pub kind: SyntaxKind,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Raw tokens on demand, so that lexing, scanning, parsing and tree building
+/// happen in one pass without materialising token arrays. Each token's
+/// errors are available right after it is returned, in `errors`.
+pub(crate) struct RawLexer<'a> {
+    text: &'a str,
+    inner: logos::Lexer<'a, Raw>,
+    /// Tokens already produced by splitting an unmatched run into characters.
+    split: std::collections::VecDeque<RawToken>,
+    /// Errors of the token most recently returned.
     pub errors: Vec<TokenError>,
 }
 
-pub(crate) fn lex(text: &str) -> RawTokens {
-    let estimate = text.len() / 3 + 1;
-    let mut kinds = Vec::with_capacity(estimate);
-    let mut starts = Vec::with_capacity(estimate + 1);
-    let mut lexer = Raw::lexer(text);
-    loop {
-        lexer.extras.token = kinds.len() as u32;
-        let Some(result) = lexer.next() else {
-            break;
-        };
-        let span = lexer.span();
+impl<'a> RawLexer<'a> {
+    pub(crate) fn new(text: &'a str) -> RawLexer<'a> {
+        RawLexer {
+            text,
+            inner: Raw::lexer(text),
+            split: std::collections::VecDeque::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub(crate) fn next_token(&mut self) -> Option<RawToken> {
+        self.errors.clear();
+        if let Some(token) = self.split.pop_front() {
+            if token.kind == SyntaxKind::ILLEGAL {
+                if let Some(c) = self.text[token.start as usize..].chars().next() {
+                    illegal_character(&mut self.errors, c, token.start as usize);
+                }
+            }
+            return Some(token);
+        }
+        self.inner.extras.errors.clear();
+        let result = self.inner.next()?;
+        let span = self.inner.span();
         match result {
             Ok(raw) => {
-                kinds.push(kind_of(raw, span.start));
-                starts.push(span.start as u32);
+                std::mem::swap(&mut self.errors, &mut self.inner.extras.errors);
+                Some(RawToken {
+                    kind: kind_of(raw, span.start),
+                    start: span.start as u32,
+                    end: span.end as u32,
+                })
             }
             Err(()) => {
                 // Nothing matched: upstream makes one ILLEGAL token of exactly
                 // one character, so split whatever logos skipped into chars.
-                let skipped = text.get(span.clone()).unwrap_or_default();
+                let skipped = self.text.get(span.clone()).unwrap_or_default();
                 for (i, c) in skipped.char_indices() {
-                    let at = span.start + i;
-                    lexer.extras.token = kinds.len() as u32;
-                    kinds.push(SyntaxKind::ILLEGAL);
-                    starts.push(at as u32);
-                    illegal_character(&mut lexer.extras, c, at);
+                    let start = (span.start + i) as u32;
+                    self.split.push_back(RawToken {
+                        kind: SyntaxKind::ILLEGAL,
+                        start,
+                        end: start + c.len_utf8() as u32,
+                    });
                 }
+                self.next_token()
             }
         }
     }
-    starts.push(text.len() as u32);
-    RawTokens {
-        kinds,
-        starts,
-        errors: lexer.extras.errors,
-    }
 }
 
-fn illegal_character(extras: &mut Extras, c: char, at: usize) {
+fn illegal_character(errors: &mut Vec<TokenError>, c: char, at: usize) {
     // A misplaced byte order mark is reported by the decoder only.
     if c != '\u{FEFF}' {
         let end = at + c.len_utf8();
-        extras.errors.push(TokenError {
-            token: extras.token,
+        errors.push(TokenError {
             kind: SyntaxErrorKind::IllegalCharacter(c),
             offset: at as u32,
             time: end as u32,

@@ -74,6 +74,23 @@ pub fn parse_file(bytes: &[u8]) -> Parse {
     parse_with(bytes, parser::file_root)
 }
 
+/// Parses a file without keeping its tree: each child of the root (a
+/// statement, a stray error node, or trivia between statements) is handed to
+/// `on_element` as soon as it is complete, in source order, and dropped by
+/// the parser. For one-pass consumers such as the formatter, whose memory is
+/// then bounded by the largest statement rather than the whole file.
+/// Returns the syntax errors, exactly as [`parse_file`] reports them.
+pub fn parse_file_streaming(
+    bytes: &[u8],
+    on_element: &mut dyn FnMut(rowan::NodeOrToken<GreenNode, rowan::GreenToken>),
+) -> Vec<SyntaxError> {
+    let decoded = source::decode(bytes);
+    let sink = builder::Sink::streaming(&decoded.text, on_element);
+    let mut p = parser::Parser::with_sink(&decoded.text, &decoded.issues, sink);
+    parser::file_root(&mut p);
+    p.finish().1
+}
+
 /// Parses text that is already a string.
 pub fn parse(text: &str) -> Parse {
     parse_file(text.as_bytes())
@@ -88,17 +105,11 @@ pub fn parse_expression(text: &str) -> Parse {
 
 fn parse_with(bytes: &[u8], root: fn(&mut parser::Parser<'_>)) -> Parse {
     let decoded = source::decode(bytes);
-    let text: &str = &decoded.text;
-    let raw = lexer::lex(text);
-    let scanned = scanner::scan(text, &raw, &decoded.issues);
-    let (mut events, errors) = {
-        let mut p = parser::Parser::new(text, &raw.starts, &scanned.sig, &scanned.errors);
+    let (green, errors) = {
+        let mut p = parser::Parser::new(&decoded.text, &decoded.issues);
         root(&mut p);
         p.finish()
     };
-    // The parser's view of the tokens is not needed to build the tree.
-    drop(scanned);
-    let green = builder::build(text, &raw.kinds, &raw.starts, &mut events);
     Parse {
         green,
         errors: errors.into(),
@@ -118,19 +129,23 @@ pub struct Token {
 /// highlighting without a tree.
 pub fn tokenize(bytes: &[u8]) -> (Vec<Token>, Vec<SyntaxError>) {
     let decoded = source::decode(bytes);
-    let text: &str = &decoded.text;
-    let raw = lexer::lex(text);
-    let scanned = scanner::scan(text, &raw, &decoded.issues);
-    let tokens = raw
-        .kinds
-        .iter()
-        .enumerate()
-        .map(|(i, &kind)| Token {
-            kind,
-            range: TextRange::new(raw.starts[i].into(), raw.starts[i + 1].into()),
-        })
-        .collect();
-    (tokens, scanned.errors)
+    let mut scanner = scanner::Scanner::new(&decoded.text, &decoded.issues);
+    let mut tokens = Vec::new();
+    let mut errors = Vec::new();
+    let as_token = |raw: lexer::RawToken| Token {
+        kind: raw.kind,
+        range: TextRange::new(raw.start.into(), raw.end.into()),
+    };
+    loop {
+        let sig = scanner.next(&mut errors);
+        tokens.extend(scanner.pending.drain(..).map(as_token));
+        match sig.raw {
+            Some(raw) => tokens.push(as_token(raw)),
+            None if sig.kind == SyntaxKind::EOF => break,
+            None => {}
+        }
+    }
+    (tokens, errors)
 }
 
 /// Renders one error as `alloy fmt` prints it: `FILE:LINE:COL: message`.
@@ -191,25 +206,11 @@ pub fn debug_dump(parse: &Parse) -> String {
 pub mod bench_support {
     /// Lexes `text` and returns the number of raw tokens.
     pub fn lex_count(text: &str) -> usize {
-        crate::lexer::lex(text).kinds.len()
+        let mut lexer = crate::lexer::RawLexer::new(text);
+        let mut n = 0;
+        while lexer.next_token().is_some() {
+            n += 1;
+        }
+        n
     }
-}
-
-#[doc(hidden)]
-pub fn phase_times(bytes: &[u8]) -> [std::time::Duration; 5] {
-    let t0 = std::time::Instant::now();
-    let decoded = source::decode(bytes);
-    let text: &str = &decoded.text;
-    let t1 = std::time::Instant::now();
-    let raw = lexer::lex(text);
-    let t2 = std::time::Instant::now();
-    let scanned = scanner::scan(text, &raw, &decoded.issues);
-    let t3 = std::time::Instant::now();
-    let mut p = parser::Parser::new(text, &raw.starts, &scanned.sig, &scanned.errors);
-    parser::file_root(&mut p);
-    let (mut events, _errors) = p.finish();
-    let t4 = std::time::Instant::now();
-    let _green = builder::build(text, &raw.kinds, &raw.starts, &mut events);
-    let t5 = std::time::Instant::now();
-    [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4]
 }

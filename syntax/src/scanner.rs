@@ -9,7 +9,7 @@
 //! upstream's line for line.
 
 use crate::error::{SyntaxError, SyntaxErrorKind};
-use crate::lexer::RawTokens;
+use crate::lexer::{RawLexer, RawToken, TokenError};
 use crate::source::DecodeIssue;
 use crate::SyntaxKind::{self, *};
 
@@ -20,17 +20,128 @@ pub(crate) struct SigToken {
     /// Where upstream positions this token (for a terminator: the newline, the
     /// comment that ends the line, or the end of input).
     pub offset: u32,
-    /// Index into the raw tokens, or `VIRTUAL` for terminators and EOF.
-    pub raw: u32,
-    /// Number of scanner errors reported once the parser stands on this token.
-    pub errors_end: u32,
+    /// The raw token, or `None` for terminators and EOF, which have no text.
+    pub raw: Option<RawToken>,
 }
 
-pub(crate) const VIRTUAL: u32 = u32::MAX;
+/// Upstream's scanner, one significant token at a time. Trivia met on the
+/// way is queued in `pending` for the tree; errors go straight into the
+/// caller's list, which puts them exactly where upstream reports them
+/// relative to the parser's own errors.
+pub(crate) struct Scanner<'a> {
+    bytes: &'a [u8],
+    lexer: RawLexer<'a>,
+    decoder: Decoder<'a>,
+    insert_term: bool,
+    /// A comment already examined that must come after the terminator it
+    /// produced, with its own errors.
+    held: Option<(RawToken, Vec<TokenError>)>,
+    /// Trivia since the last token handed to the tree, in order.
+    pub pending: Vec<RawToken>,
+}
 
-pub(crate) struct Scanned {
-    pub sig: Vec<SigToken>,
-    pub errors: Vec<SyntaxError>,
+impl<'a> Scanner<'a> {
+    pub(crate) fn new(text: &'a str, issues: &'a [(u32, DecodeIssue)]) -> Scanner<'a> {
+        Scanner {
+            bytes: text.as_bytes(),
+            lexer: RawLexer::new(text),
+            decoder: Decoder { issues, next: 0 },
+            insert_term: false,
+            held: None,
+            pending: Vec::with_capacity(16),
+        }
+    }
+
+    /// Scans up to the next significant token.
+    pub(crate) fn next(&mut self, errors: &mut Vec<SyntaxError>) -> SigToken {
+        loop {
+            let (token, token_errors, was_held) = match self.held.take() {
+                Some((token, token_errors)) => (token, token_errors, true),
+                None => match self.lexer.next_token() {
+                    Some(token) => (token, std::mem::take(&mut self.lexer.errors), false),
+                    None => return self.end(errors),
+                },
+            };
+            let start = token.start;
+            match token.kind {
+                WHITESPACE | BOM => self.pending.push(token),
+                NEWLINE => {
+                    self.pending.push(token);
+                    if self.insert_term {
+                        self.insert_term = false;
+                        self.decoder.through(start + 1, errors);
+                        return terminator(start);
+                    }
+                }
+                COMMENT => {
+                    if self.insert_term && !was_held {
+                        self.insert_term = false;
+                        self.decoder.through(start + 1, errors);
+                        let (ends_line, reached) = find_line_end(self.bytes, start as usize);
+                        self.decoder.repeat(start + 1, reached as u32, errors);
+                        if ends_line {
+                            self.held = Some((token, token_errors));
+                            return terminator(start);
+                        }
+                    }
+                    report_token(&mut self.decoder, &token_errors, token.end, errors);
+                    self.pending.push(token);
+                }
+                kind => {
+                    report_token(&mut self.decoder, &token_errors, token.end, errors);
+                    self.insert_term = match kind {
+                        IDENT | BOOL | NULL | NUMBER | FLOAT | STRING | R_PAREN | R_BRACK
+                        | R_CURLY => true,
+                        ILLEGAL => {
+                            self.insert_term || self.bytes.get(start as usize) == Some(&b'\'')
+                        }
+                        _ => false,
+                    };
+                    if !was_held {
+                        self.lexer.errors = token_errors;
+                    }
+                    return SigToken {
+                        kind,
+                        offset: start,
+                        raw: Some(token),
+                    };
+                }
+            }
+        }
+    }
+
+    fn end(&mut self, errors: &mut Vec<SyntaxError>) -> SigToken {
+        let len = self.bytes.len() as u32;
+        self.decoder.through(len, errors);
+        if self.insert_term {
+            self.insert_term = false;
+            return terminator(len);
+        }
+        SigToken {
+            kind: EOF,
+            offset: len,
+            raw: None,
+        }
+    }
+
+    /// Everything not yet scanned, as raw tokens without scanning them:
+    /// upstream never looks past the end of a single expression, so whatever
+    /// follows is kept in the tree but reports nothing.
+    pub(crate) fn rest(&mut self) -> Vec<RawToken> {
+        let mut rest: Vec<RawToken> = self.held.take().map(|(t, _)| t).into_iter().collect();
+        while let Some(token) = self.lexer.next_token() {
+            rest.push(token);
+        }
+        rest
+    }
+}
+
+fn terminator(offset: u32) -> SigToken {
+    SigToken {
+        kind: TERMINATOR,
+        offset,
+        raw: None,
+    }
 }
 
 struct Decoder<'a> {
@@ -72,96 +183,12 @@ fn issue_error(at: u32, issue: DecodeIssue) -> SyntaxError {
     SyntaxError::at(kind, at)
 }
 
-pub(crate) fn scan(text: &str, raw: &RawTokens, issues: &[(u32, DecodeIssue)]) -> Scanned {
-    let bytes = text.as_bytes();
-    let len = text.len() as u32;
-    let mut sig = Vec::with_capacity(raw.kinds.len() / 2 + 2);
-    let mut errors = Vec::new();
-    let mut decoder = Decoder { issues, next: 0 };
-    let mut insert_term = false;
-    let mut next_error = 0;
-
-    for (i, &kind) in raw.kinds.iter().enumerate() {
-        let start = raw.starts[i];
-        let end = raw.starts[i + 1];
-        let first_error = next_error;
-        while raw.errors.get(next_error).is_some_and(|e| e.token as usize == i) {
-            next_error += 1;
-        }
-        let token_errors = &raw.errors[first_error..next_error];
-        match kind {
-            WHITESPACE | BOM => {}
-            NEWLINE => {
-                if insert_term {
-                    insert_term = false;
-                    decoder.through(start + 1, &mut errors);
-                    sig.push(SigToken {
-                        kind: TERMINATOR,
-                        offset: start,
-                        raw: VIRTUAL,
-                        errors_end: errors.len() as u32,
-                    });
-                }
-            }
-            COMMENT => {
-                if insert_term {
-                    decoder.through(start + 1, &mut errors);
-                    let (ends_line, reached) = find_line_end(bytes, start as usize);
-                    decoder.repeat(start + 1, reached as u32, &mut errors);
-                    if ends_line {
-                        sig.push(SigToken {
-                            kind: TERMINATOR,
-                            offset: start,
-                            raw: VIRTUAL,
-                            errors_end: errors.len() as u32,
-                        });
-                    }
-                    insert_term = false;
-                }
-                report_token(&mut decoder, token_errors, end, &mut errors);
-            }
-            _ => {
-                report_token(&mut decoder, token_errors, end, &mut errors);
-                insert_term = match kind {
-                    IDENT | BOOL | NULL | NUMBER | FLOAT | STRING | R_PAREN | R_BRACK | R_CURLY => {
-                        true
-                    }
-                    ILLEGAL => insert_term || bytes.get(start as usize) == Some(&b'\''),
-                    _ => false,
-                };
-                sig.push(SigToken {
-                    kind,
-                    offset: start,
-                    raw: i as u32,
-                    errors_end: errors.len() as u32,
-                });
-            }
-        }
-    }
-    decoder.through(len, &mut errors);
-    if insert_term {
-        sig.push(SigToken {
-            kind: TERMINATOR,
-            offset: len,
-            raw: VIRTUAL,
-            errors_end: errors.len() as u32,
-        });
-    }
-    sig.push(SigToken {
-        kind: EOF,
-        offset: len,
-        raw: VIRTUAL,
-        errors_end: errors.len() as u32,
-    });
-    Scanned { sig, errors }
-}
-
 /// Reports a token's own errors, each after the decoder complaints upstream
 /// would have reported before it, then the complaints up to the character
 /// right after the token (upstream has already read it).
 fn report_token(
     decoder: &mut Decoder<'_>,
-    token_errors: &[crate::lexer::TokenError],
+    token_errors: &[TokenError],
     end: u32,
     errors: &mut Vec<SyntaxError>,
 ) {

@@ -12,7 +12,8 @@ pub enum SyntaxKind {
     // --- trivia -------------------------------------------------------------
     /// Spaces, tabs and carriage returns.
     WHITESPACE = 0,
-    /// A single `\n`. The parser sees some of these as statement terminators.
+    /// A `\n` with the spaces and tabs that follow it. The parser sees some
+    /// of these as statement terminators.
     NEWLINE,
     /// `// ...` (without the newline) or `/* ... */`.
     COMMENT,

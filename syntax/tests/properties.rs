@@ -12,6 +12,16 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
         prop_assert!(error.offset() <= len);
         prop_assert!(u32::from(error.range.end()) <= len);
     }
+    // Streaming hands over the same text, piece by piece, with the same errors.
+    let mut streamed = String::new();
+    let errors = alloy_syntax::parse_file_streaming(bytes, &mut |element| match element {
+        rowan::NodeOrToken::Node(node) => {
+            streamed.push_str(&alloy_syntax::SyntaxNode::new_root(node).to_string())
+        }
+        rowan::NodeOrToken::Token(token) => streamed.push_str(token.text()),
+    });
+    prop_assert_eq!(&streamed, &text);
+    prop_assert_eq!(errors.as_slice(), parse.errors());
     // The typed layer must cope with whatever tree recovery produced.
     for stmt in parse.tree().statements() {
         let _ = format!("{stmt:?}");
@@ -22,10 +32,52 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
 /// Pieces of Alloy, so random sequences reach deep into the grammar more
 /// often than random bytes do.
 const PIECES: &[&str] = &[
-    "a", "b.c", "\"s\"", "`r`", "1", "2.5", ".5", "1e", "true", "null", "=", "==", "!", "-",
-    "+", "*", "^", "||", "&&", "|", "(", ")", "[", "]", "{", "}", ",", ".", "\n", " ", "\t",
-    "// c\n", "/* c */", "/* open", "'q'", "\"unterminated", "\\", "#", "é", "\u{feff}", "\0",
-    "\r\n", "blk \"l\" {", "x = ", "f(", "\"\\u12\"",
+    "a",
+    "b.c",
+    "\"s\"",
+    "`r`",
+    "1",
+    "2.5",
+    ".5",
+    "1e",
+    "true",
+    "null",
+    "=",
+    "==",
+    "!",
+    "-",
+    "+",
+    "*",
+    "^",
+    "||",
+    "&&",
+    "|",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ".",
+    "\n",
+    " ",
+    "\t",
+    "// c\n",
+    "/* c */",
+    "/* open",
+    "'q'",
+    "\"unterminated",
+    "\\",
+    "#",
+    "é",
+    "\u{feff}",
+    "\0",
+    "\r\n",
+    "blk \"l\" {",
+    "x = ",
+    "f(",
+    "\"\\u12\"",
 ];
 
 fn alloyish() -> impl Strategy<Value = Vec<u8>> {
@@ -53,8 +105,14 @@ fn corpus() -> Vec<Vec<u8>> {
         None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"),
     };
     let mut files = Vec::new();
-    for sub in ["probes", "syntax/printer/testdata", "extra-alloy-files/example"] {
-        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };
+    for sub in [
+        "probes",
+        "syntax/printer/testdata",
+        "extra-alloy-files/example",
+    ] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
         for entry in entries.flatten() {
             if let Ok(bytes) = std::fs::read(entry.path()) {
                 files.push(bytes);
@@ -111,10 +169,7 @@ fn mutated_conformance_files() {
         return;
     }
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(1500));
-    let strategy = (
-        0..corpus.len(),
-        prop::collection::vec(mutation(), 1..8),
-    );
+    let strategy = (0..corpus.len(), prop::collection::vec(mutation(), 1..8));
     runner
         .run(&strategy, |(index, mutations)| {
             check(&apply(corpus[index].clone(), &mutations))

@@ -23,7 +23,7 @@ use crate::SyntaxKind::{self, *};
 pub(crate) fn file_root(p: &mut Parser<'_>) {
     let m = p.start();
     body(p, EOF);
-    m.complete(p, ROOT);
+    p.complete_root(m);
 }
 
 /// Upstream's `ParseExpression`: one expression, then a terminator.
@@ -31,7 +31,7 @@ pub(crate) fn expression_root(p: &mut Parser<'_>) {
     let m = p.start();
     expression(p);
     p.expect(TERMINATOR);
-    m.complete(p, ROOT);
+    p.complete_root(m);
 }
 
 fn body(p: &mut Parser<'_>, until: SyntaxKind) {

@@ -1,7 +1,11 @@
-//! The event parser: grammar functions drive a cursor over the tokens the
-//! scanner produced and emit start/token/finish events; `builder` turns those
-//! into a rowan tree with the trivia put back. The grammar never sees trivia,
-//! and the tree never sees terminators.
+//! The parser: grammar functions drive a cursor over the tokens upstream's
+//! scanner would produce, and build the rowan tree as they go. Lexing,
+//! scanning, parsing and tree building are one pass with no intermediate
+//! token or event arrays, which keeps both time and peak memory low.
+//!
+//! Nodes that only turn out to wrap an earlier sibling (the left operand of
+//! a binary expression, the value of an access) are opened late with
+//! `precede`, over children that are already built.
 //!
 //! Error recovery follows upstream's parser step for step (what it skips, what
 //! it consumes, which errors it drops because an earlier one is on the same
@@ -9,9 +13,12 @@
 
 mod grammar;
 
+use rowan::GreenNode;
+
+use crate::builder::Sink;
 use crate::error::{SyntaxError, SyntaxErrorKind};
-use crate::scanner::{SigToken, VIRTUAL};
-use crate::source::LineIndex;
+use crate::scanner::{Scanner, SigToken};
+use crate::source::{DecodeIssue, LineIndex};
 use crate::SyntaxKind::{self, *};
 
 pub(crate) use grammar::{expression_root, file_root};
@@ -24,30 +31,11 @@ pub const MAX_DEPTH: u32 = 256;
 /// each link nests the tree one level deeper.
 pub(crate) const MAX_CHAIN: u32 = 1024;
 
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Event {
-    /// Placeholder for an abandoned or not yet completed marker.
-    Tombstone,
-    Start {
-        kind: SyntaxKind,
-        /// Index of an event that must be started *before* this one: set by
-        /// `precede` to wrap an already finished node. Zero means none (event
-        /// zero is the root, which never wraps anything later).
-        forward_parent: u32,
-    },
-    Finish,
-    /// A raw token index.
-    Token(u32),
-}
-
 pub(crate) struct Parser<'t> {
     text: &'t str,
-    starts: &'t [u32],
-    sig: &'t [SigToken],
-    pos: usize,
-    events: Vec<Event>,
-    scanner_errors: &'t [SyntaxError],
-    flushed: usize,
+    scanner: Scanner<'t>,
+    current: SigToken,
+    sink: Sink<'t>,
     errors: Vec<SyntaxError>,
     /// Built on the first error: only the same-line filter needs lines.
     lines: Option<LineIndex>,
@@ -56,76 +44,69 @@ pub(crate) struct Parser<'t> {
     gave_up: bool,
 }
 
+/// A node being built; nodes are completed innermost first.
 pub(crate) struct Marker {
-    event: u32,
     offset: u32,
 }
 
 #[derive(Clone, Copy)]
 pub(crate) struct CompletedMarker {
-    event: u32,
+    /// Where the node sits among its parent's children.
+    child: usize,
     /// Offset of the node's first token, where upstream's `StartPos` is.
     pub offset: u32,
 }
 
 impl<'t> Parser<'t> {
-    pub(crate) fn new(
+    pub(crate) fn new(text: &'t str, issues: &'t [(u32, DecodeIssue)]) -> Parser<'t> {
+        Self::with_sink(text, issues, Sink::new(text))
+    }
+
+    pub(crate) fn with_sink(
         text: &'t str,
-        starts: &'t [u32],
-        sig: &'t [SigToken],
-        scanner_errors: &'t [SyntaxError],
+        issues: &'t [(u32, DecodeIssue)],
+        sink: Sink<'t>,
     ) -> Parser<'t> {
-        let mut parser = Parser {
+        let mut errors = Vec::new();
+        let mut scanner = Scanner::new(text, issues);
+        let current = scanner.next(&mut errors);
+        Parser {
             text,
-            starts,
-            sig,
-            pos: 0,
-            events: Vec::with_capacity(sig.len() * 2),
-            scanner_errors,
-            flushed: 0,
-            errors: Vec::new(),
+            scanner,
+            current,
+            sink,
+            errors,
             lines: None,
             last_error_line: 0,
             depth: 0,
             gave_up: false,
-        };
-        parser.flush_scanner_errors();
-        parser
-    }
-
-    pub(crate) fn finish(self) -> (Vec<Event>, Vec<SyntaxError>) {
-        (self.events, self.errors)
-    }
-
-    fn flush_scanner_errors(&mut self) {
-        let end = self.sig[self.pos].errors_end as usize;
-        if end > self.flushed {
-            self.errors
-                .extend_from_slice(&self.scanner_errors[self.flushed..end]);
-            self.flushed = end;
         }
     }
 
+    /// The finished tree and errors. Tokens after the root's end (only after
+    /// a single expression) are kept in the root, unscanned.
+    pub(crate) fn finish(mut self) -> (GreenNode, Vec<SyntaxError>) {
+        (self.sink.finish(), self.errors)
+    }
+
     pub(crate) fn current(&self) -> SyntaxKind {
-        self.sig[self.pos].kind
+        self.current.kind
     }
 
     pub(crate) fn at(&self, kind: SyntaxKind) -> bool {
-        self.current() == kind
+        self.current.kind == kind
     }
 
     pub(crate) fn offset(&self) -> u32 {
-        self.sig[self.pos].offset
+        self.current.offset
     }
 
     /// Text of the current token (empty for terminators and EOF).
     pub(crate) fn current_text(&self) -> &'t str {
-        let raw = self.sig[self.pos].raw;
-        if raw == VIRTUAL {
-            return "";
+        match self.current.raw {
+            Some(raw) => &self.text[raw.start as usize..raw.end as usize],
+            None => "",
         }
-        let raw = raw as usize;
-        &self.text[self.starts[raw] as usize..self.starts[raw + 1] as usize]
     }
 
     /// Length of upstream's literal for the current token: operators have an
@@ -140,18 +121,23 @@ impl<'t> Parser<'t> {
         }
     }
 
+    fn flush_trivia(&mut self) {
+        for token in self.scanner.pending.drain(..) {
+            self.sink.token(token);
+        }
+    }
+
     /// Consumes the current token, whatever it is (upstream's `next`). At the
     /// end of input this does nothing, as upstream keeps returning EOF.
     pub(crate) fn bump(&mut self) {
-        let token = self.sig[self.pos];
-        if token.kind == EOF {
+        if self.current.kind == EOF {
             return;
         }
-        if token.raw != VIRTUAL {
-            self.events.push(Event::Token(token.raw));
+        if let Some(raw) = self.current.raw {
+            self.flush_trivia();
+            self.sink.token(raw);
         }
-        self.pos += 1;
-        self.flush_scanner_errors();
+        self.current = self.scanner.next(&mut self.errors);
     }
 
     /// Upstream's `addErrorf`: an error on the same line as the previous one
@@ -195,8 +181,7 @@ impl<'t> Parser<'t> {
 
     /// Consumes the current token inside its own ERROR node.
     pub(crate) fn bump_as_error(&mut self) {
-        let token = self.sig[self.pos];
-        if token.raw == VIRTUAL {
+        if self.current.raw.is_none() {
             self.bump();
             return;
         }
@@ -207,26 +192,43 @@ impl<'t> Parser<'t> {
 
     /// Skips tokens while `keep_going` says so, wrapping them in an ERROR
     /// node; stops at the end of input.
+    /// The node opens at the first real token skipped, so trivia and
+    /// terminators before it stay outside.
     pub(crate) fn skip_while(&mut self, mut keep_going: impl FnMut(SyntaxKind) -> bool) {
-        let m = self.start();
-        let before = self.events.len();
+        let mut node: Option<Marker> = None;
         while !self.at(EOF) && keep_going(self.current()) {
+            if node.is_none() && self.current.raw.is_some() {
+                node = Some(self.start());
+            }
             self.bump();
         }
-        if self.events.len() > before {
+        if let Some(m) = node {
             m.complete(self, ERROR);
-        } else {
-            m.abandon(self);
         }
     }
 
     pub(crate) fn start(&mut self) -> Marker {
-        let event = self.events.len() as u32;
-        self.events.push(Event::Tombstone);
+        if self.sink.is_open() {
+            // Trivia before a node stays outside it.
+            self.flush_trivia();
+        }
+        self.sink.open();
         Marker {
-            event,
             offset: self.offset(),
         }
+    }
+
+    /// Completes the root, which also takes any trivia left and, after a
+    /// single expression, whatever text follows it.
+    pub(crate) fn complete_root(&mut self, m: Marker) {
+        self.flush_trivia();
+        if let Some(raw) = self.current.raw.take() {
+            self.sink.token(raw);
+        }
+        for token in self.scanner.rest() {
+            self.sink.token(token);
+        }
+        m.complete(self, ROOT);
     }
 
     /// Enters one level of nesting; false once the limit is passed, after
@@ -257,20 +259,10 @@ impl<'t> Parser<'t> {
 
 impl Marker {
     pub(crate) fn complete(self, p: &mut Parser<'_>, kind: SyntaxKind) -> CompletedMarker {
-        p.events[self.event as usize] = Event::Start {
-            kind,
-            forward_parent: 0,
-        };
-        p.events.push(Event::Finish);
+        let child = p.sink.close(kind);
         CompletedMarker {
-            event: self.event,
+            child,
             offset: self.offset,
-        }
-    }
-
-    pub(crate) fn abandon(self, p: &mut Parser<'_>) {
-        if self.event as usize == p.events.len() - 1 {
-            p.events.pop();
         }
     }
 }
@@ -278,13 +270,8 @@ impl Marker {
 impl CompletedMarker {
     /// Starts a new node that will wrap this completed one.
     pub(crate) fn precede(self, p: &mut Parser<'_>) -> Marker {
-        let event = p.events.len() as u32;
-        p.events.push(Event::Tombstone);
-        if let Event::Start { forward_parent, .. } = &mut p.events[self.event as usize] {
-            *forward_parent = event;
-        }
+        p.sink.open_at(self.child);
         Marker {
-            event,
             offset: self.offset,
         }
     }
