@@ -24,7 +24,6 @@
 
 mod lower;
 mod printer;
-pub mod quote;
 pub mod tabwriter;
 mod tree;
 pub mod trimmer;

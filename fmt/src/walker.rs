@@ -10,8 +10,8 @@
 //! upstream's re-quoting would alter keeps its source spelling.
 
 use crate::printer::{Printer, Ws};
-use crate::quote::go_quote;
 use crate::tree::{Block, Expr, ExprId, Field, List, LiteralKind, Pos, Stmt, Tree};
+use alloy_syntax::unicode::go_quote;
 
 pub(crate) struct Walker<'p, 'c, 's> {
     pub p: &'p mut Printer<'c, 's>,
