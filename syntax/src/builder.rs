@@ -17,7 +17,7 @@ pub(crate) type Element = NodeOrToken<GreenNode, GreenToken>;
 /// rarely repeat.
 const INTERN_MAX_LEN: usize = 32;
 /// Slots of the direct-mapped token cache (a power of two).
-const CACHE_SLOTS: usize = 4096;
+const CACHE_SLOTS: usize = 16384;
 
 pub(crate) struct Sink<'a> {
     text: &'a str,
@@ -130,7 +130,7 @@ fn slot_of(kind: SyntaxKind, text: &str) -> usize {
     let mixed = u64::from_le_bytes(head).wrapping_mul(0x9E37_79B9_7F4A_7C15)
         ^ u64::from_le_bytes(tail).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
         ^ (((bytes.len() as u64) << 8) | kind as u64);
-    (mixed.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 52) as usize & (CACHE_SLOTS - 1)
+    (mixed.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 50) as usize & (CACHE_SLOTS - 1)
 }
 
 /// Kinds whose every token has the same text. `|` and `&` alone lex as OR

@@ -287,8 +287,9 @@ pub(crate) struct RawLexer<'a> {
     inner: logos::Lexer<'a, Raw>,
     /// Tokens already produced by splitting an unmatched run into characters.
     split: std::collections::VecDeque<RawToken>,
-    /// Errors of the token most recently returned.
-    pub errors: Vec<TokenError>,
+    /// Errors of the last split token (logos' own list holds the others').
+    split_errors: Vec<TokenError>,
+    last_was_split: bool,
 }
 
 impl<'a> RawLexer<'a> {
@@ -297,32 +298,39 @@ impl<'a> RawLexer<'a> {
             text,
             inner: Raw::lexer(text),
             split: std::collections::VecDeque::new(),
-            errors: Vec::new(),
+            split_errors: Vec::new(),
+            last_was_split: false,
+        }
+    }
+
+    /// Errors of the token most recently returned.
+    pub(crate) fn errors(&self) -> &[TokenError] {
+        if self.last_was_split {
+            &self.split_errors
+        } else {
+            &self.inner.extras.errors
         }
     }
 
     pub(crate) fn next_token(&mut self) -> Option<RawToken> {
-        self.errors.clear();
         if let Some(token) = self.split.pop_front() {
-            if token.kind == SyntaxKind::ILLEGAL {
-                if let Some(c) = self.text[token.start as usize..].chars().next() {
-                    illegal_character(&mut self.errors, c, token.start as usize);
-                }
+            self.last_was_split = true;
+            self.split_errors.clear();
+            if let Some(c) = self.text[token.start as usize..].chars().next() {
+                illegal_character(&mut self.split_errors, c, token.start as usize);
             }
             return Some(token);
         }
+        self.last_was_split = false;
         self.inner.extras.errors.clear();
         let result = self.inner.next()?;
         let span = self.inner.span();
         match result {
-            Ok(raw) => {
-                std::mem::swap(&mut self.errors, &mut self.inner.extras.errors);
-                Some(RawToken {
-                    kind: kind_of(raw, span.start),
-                    start: span.start as u32,
-                    end: span.end as u32,
-                })
-            }
+            Ok(raw) => Some(RawToken {
+                kind: kind_of(raw, span.start),
+                start: span.start as u32,
+                end: span.end as u32,
+            }),
             Err(()) => {
                 // Nothing matched: upstream makes one ILLEGAL token of exactly
                 // one character, so split whatever logos skipped into chars.

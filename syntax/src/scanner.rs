@@ -34,8 +34,9 @@ pub(crate) struct Scanner<'a> {
     decoder: Decoder<'a>,
     insert_term: bool,
     /// A comment already examined that must come after the terminator it
-    /// produced, with its own errors.
-    held: Option<(RawToken, Vec<TokenError>)>,
+    /// produced, and its own errors.
+    held: Option<RawToken>,
+    held_errors: Vec<TokenError>,
     /// Trivia since the last token handed to the tree, in order.
     pub pending: Vec<RawToken>,
 }
@@ -48,6 +49,7 @@ impl<'a> Scanner<'a> {
             decoder: Decoder { issues, next: 0 },
             insert_term: false,
             held: None,
+            held_errors: Vec::new(),
             pending: Vec::with_capacity(16),
         }
     }
@@ -55,10 +57,10 @@ impl<'a> Scanner<'a> {
     /// Scans up to the next significant token.
     pub(crate) fn next(&mut self, errors: &mut Vec<SyntaxError>) -> SigToken {
         loop {
-            let (token, token_errors, was_held) = match self.held.take() {
-                Some((token, token_errors)) => (token, token_errors, true),
+            let (token, was_held) = match self.held.take() {
+                Some(token) => (token, true),
                 None => match self.lexer.next_token() {
-                    Some(token) => (token, std::mem::take(&mut self.lexer.errors), false),
+                    Some(token) => (token, false),
                     None => return self.end(errors),
                 },
             };
@@ -80,15 +82,22 @@ impl<'a> Scanner<'a> {
                         let (ends_line, reached) = find_line_end(self.bytes, start as usize);
                         self.decoder.repeat(start + 1, reached as u32, errors);
                         if ends_line {
-                            self.held = Some((token, token_errors));
+                            self.held = Some(token);
+                            self.held_errors.clear();
+                            self.held_errors.extend_from_slice(self.lexer.errors());
                             return terminator(start);
                         }
                     }
-                    report_token(&mut self.decoder, &token_errors, token.end, errors);
+                    let token_errors = if was_held {
+                        &self.held_errors[..]
+                    } else {
+                        self.lexer.errors()
+                    };
+                    report_token(&mut self.decoder, token_errors, token.end, errors);
                     self.pending.push(token);
                 }
                 kind => {
-                    report_token(&mut self.decoder, &token_errors, token.end, errors);
+                    report_token(&mut self.decoder, self.lexer.errors(), token.end, errors);
                     self.insert_term = match kind {
                         IDENT | BOOL | NULL | NUMBER | FLOAT | STRING | R_PAREN | R_BRACK
                         | R_CURLY => true,
@@ -97,9 +106,6 @@ impl<'a> Scanner<'a> {
                         }
                         _ => false,
                     };
-                    if !was_held {
-                        self.lexer.errors = token_errors;
-                    }
                     return SigToken {
                         kind,
                         offset: start,
@@ -128,7 +134,7 @@ impl<'a> Scanner<'a> {
     /// upstream never looks past the end of a single expression, so whatever
     /// follows is kept in the tree but reports nothing.
     pub(crate) fn rest(&mut self) -> Vec<RawToken> {
-        let mut rest: Vec<RawToken> = self.held.take().map(|(t, _)| t).into_iter().collect();
+        let mut rest: Vec<RawToken> = self.held.take().into_iter().collect();
         while let Some(token) = self.lexer.next_token() {
             rest.push(token);
         }
@@ -150,6 +156,11 @@ struct Decoder<'a> {
 }
 
 impl Decoder<'_> {
+    /// Nothing left to report: the common case of a clean file.
+    fn is_done(&self) -> bool {
+        self.next >= self.issues.len()
+    }
+
     /// Reports every complaint at an offset up to and including `offset`.
     fn through(&mut self, offset: u32, errors: &mut Vec<SyntaxError>) {
         while let Some(&(at, issue)) = self.issues.get(self.next) {
@@ -186,12 +197,16 @@ fn issue_error(at: u32, issue: DecodeIssue) -> SyntaxError {
 /// Reports a token's own errors, each after the decoder complaints upstream
 /// would have reported before it, then the complaints up to the character
 /// right after the token (upstream has already read it).
+#[inline]
 fn report_token(
     decoder: &mut Decoder<'_>,
     token_errors: &[TokenError],
     end: u32,
     errors: &mut Vec<SyntaxError>,
 ) {
+    if token_errors.is_empty() && decoder.is_done() {
+        return;
+    }
     for error in token_errors {
         decoder.through(error.time, errors);
         errors.push(SyntaxError::at(error.kind.clone(), error.offset));
