@@ -27,6 +27,10 @@ pub(crate) struct Sink<'a> {
     open: Vec<usize>,
     /// Recently seen short tokens; a collision simply replaces the slot.
     cache: Vec<Option<GreenToken>>,
+    /// What each cache slot holds, checkable without touching the token
+    /// (which would be a pointer chase per token): for texts of up to 16
+    /// bytes the fingerprint is the text itself.
+    prints: Vec<Fingerprint>,
     /// Tokens whose text is fixed by their kind, shared without hashing.
     fixed: Vec<Option<GreenToken>>,
     /// When set, children of the root are handed over as soon as they are
@@ -41,6 +45,7 @@ impl<'a> Sink<'a> {
             children: Vec::with_capacity(256),
             open: Vec::with_capacity(64),
             cache: vec![None; CACHE_SLOTS],
+            prints: vec![Fingerprint::default(); CACHE_SLOTS],
             fixed: vec![None; SyntaxKind::ROOT as usize],
             stream: None,
         }
@@ -93,10 +98,19 @@ impl<'a> Sink<'a> {
                 .get_or_insert_with(|| GreenToken::new(kind.into(), text))
                 .clone()
         } else if text.len() <= INTERN_MAX_LEN {
-            let slot = &mut self.cache[slot_of(kind, text)];
-            match slot {
-                Some(token) if token.kind() == kind.into() && token.text() == text => token.clone(),
-                _ => slot.insert(GreenToken::new(kind.into(), text)).clone(),
+            let print = Fingerprint::of(kind, text);
+            let index = print.slot();
+            let hit = self.prints[index] == print
+                && (text.len() <= 16
+                    || self.cache[index]
+                        .as_ref()
+                        .is_some_and(|token| token.text() == text));
+            match &mut self.cache[index] {
+                Some(token) if hit => token.clone(),
+                slot => {
+                    self.prints[index] = print;
+                    slot.insert(GreenToken::new(kind.into(), text)).clone()
+                }
             }
         } else {
             GreenToken::new(kind.into(), text)
@@ -118,19 +132,37 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// A cheap hash of a short token: its kind, length and up to eight bytes
-/// from each end.
-fn slot_of(kind: SyntaxKind, text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let n = bytes.len().min(8);
-    let mut head = [0u8; 8];
-    head[..n].copy_from_slice(&bytes[..n]);
-    let mut tail = [0u8; 8];
-    tail[8 - n..].copy_from_slice(&bytes[bytes.len() - n..]);
-    let mixed = u64::from_le_bytes(head).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ u64::from_le_bytes(tail).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
-        ^ (((bytes.len() as u64) << 8) | kind as u64);
-    (mixed.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 50) as usize & (CACHE_SLOTS - 1)
+/// A short token's kind, length and first and last eight bytes: equal
+/// fingerprints mean equal tokens when the text is at most 16 bytes long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Fingerprint {
+    head: u64,
+    tail: u64,
+    len_and_kind: u32,
+}
+
+impl Fingerprint {
+    fn of(kind: SyntaxKind, text: &str) -> Fingerprint {
+        let bytes = text.as_bytes();
+        let n = bytes.len().min(8);
+        let mut head = [0u8; 8];
+        head[..n].copy_from_slice(&bytes[..n]);
+        let mut tail = [0u8; 8];
+        tail[8 - n..].copy_from_slice(&bytes[bytes.len() - n..]);
+        Fingerprint {
+            head: u64::from_le_bytes(head),
+            tail: u64::from_le_bytes(tail),
+            len_and_kind: ((bytes.len() as u32) << 16) | kind as u32,
+        }
+    }
+
+    /// The cache slot: a cheap hash of the fingerprint.
+    fn slot(self) -> usize {
+        let mixed = self.head.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ self.tail.wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+            ^ u64::from(self.len_and_kind);
+        (mixed.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 50) as usize & (CACHE_SLOTS - 1)
+    }
 }
 
 /// Kinds whose every token has the same text. `|` and `&` alone lex as OR
