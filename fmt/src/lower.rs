@@ -116,19 +116,8 @@ fn kind_of_token(token: &GreenTokenData) -> SyntaxKind {
 }
 
 pub(crate) fn is_expr_kind(kind: SyntaxKind) -> bool {
-    matches!(
-        kind,
-        LITERAL
-            | IDENT_EXPR
-            | ACCESS_EXPR
-            | INDEX_EXPR
-            | CALL_EXPR
-            | UNARY_EXPR
-            | BINARY_EXPR
-            | PAREN_EXPR
-            | ARRAY_EXPR
-            | OBJECT_EXPR
-    )
+    use alloy_syntax::ast::{AstNode, Expr};
+    Expr::can_cast(kind)
 }
 
 /// A direct child with its absolute (node-relative) start offset.
