@@ -1,7 +1,86 @@
-//! Static analysis for the Alloy configuration language.
+//! Static analysis for the Alloy configuration language: the incremental
+//! database behind `alloy check`, the language server and the runtime.
 //!
-//! Today this is the embedded [`catalogue`] of upstream components, config
-//! blocks and standard library that checks and the language server validate
-//! against.
+//! # Using it
+//!
+//! ```
+//! use alloy_analysis::{AnalysisHost, catalogue::Stability};
+//!
+//! let mut host = AnalysisHost::new();
+//! host.set_settings(Stability::GenerallyAvailable, false);
+//! let file = host.set_file("main.alloy", &b"local.file \"a\" { filename = \"/etc/hosts\" }\n"[..]);
+//! let config = host.new_config(vec![file]);
+//! let analysis = host.analysis();
+//! let diagnostics = analysis.diagnostics(config).expect("not cancelled");
+//! assert!(diagnostics.iter().all(|d| d.code.as_str() != "AL0101"));
+//! ```
+//!
+//! - [`AnalysisHost`] owns the database and is the only thing that writes:
+//!   [`AnalysisHost::set_file`] (path + bytes), [`AnalysisHost::new_config`]
+//!   and [`AnalysisHost::set_config_files`] (a config is the set of files
+//!   Alloy loads together: one directory, non-recursive, as upstream), and
+//!   [`AnalysisHost::set_settings`] (stability level, community components).
+//! - [`Analysis`] is a snapshot (a clone of the database). Snapshots can be
+//!   sent to other threads; every method returns [`Cancellable`], `Err` when
+//!   a write on the host cancelled it (retry on a new snapshot). Writes wait
+//!   for snapshots to be dropped.
+//! - Results are plain data: [`Diagnostic`] (file, byte range, [`Code`],
+//!   [`Severity`], message, notes, [`Fix`]es with text edits for code
+//!   actions), [`ItemInfo`] for outlines, [`NavTarget`] for
+//!   go-to-definition and find-references, and [`Graph`] (nodes, edges with
+//!   the [`catalogue::SignalSet`] flowing along them) for `alloy/graph`.
+//!
+//! # Queries and incrementality
+//!
+//! Inputs: [`SourceFile`] (path, bytes), [`Config`] (files), [`Settings`].
+//! Derived, in layers:
+//!
+//! 1. `parse` (the green tree; LRU-bounded) and `item_index`: each
+//!    module-level block becomes an [`hir::Item`], a salsa tracked struct
+//!    whose identity is its file, name, label and parent and whose lowered,
+//!    position-free body is a separately tracked field. These two re-run on
+//!    every edit of a file; they are the syntactic layer.
+//! 2. Semantic queries read only the index and item bodies: `module_tree`
+//!    (scopes: a config is one scope, each `declare` body its own, each
+//!    `foreach` template nested), `item_references` (resolution),
+//!    `declare_signature`, `item_diagnostics` (one item's checks),
+//!    `component_graph` (edges and strongly connected components),
+//!    `graph_diagnostics` and `config_diagnostics`.
+//!
+//! An edit inside one component's body changes only that item's body, so
+//! only that item's semantic queries re-run (and whatever depends on a
+//! result that really changed). An edit to whitespace or comments leaves
+//! every body equal: no semantic query re-runs. Positions are attached only
+//! at the edge (`diag`), outside salsa. `tests/incremental.rs` asserts both
+//! with salsa's event log.
+//!
+//! The checks and their codes are documented in `docs/checks.md`.
 
 pub mod catalogue;
+mod check;
+pub mod codes;
+mod db;
+mod diag;
+mod graph;
+pub mod hir;
+mod host;
+pub mod resolve;
+pub mod scope;
+
+pub use alloy_syntax::{LineCol, LineIndex, TextRange, TextSize};
+pub use codes::{Code, Severity};
+pub use db::{parse, Config, Database, EventCallback, Settings, SourceFile};
+pub use diag::{Diagnostic, Fix, Related, TextEdit};
+pub use host::{
+    Analysis, AnalysisHost, Cancellable, Graph, GraphEdge, GraphNode, ItemInfo, NavTarget,
+};
+pub use scope::ItemKind;
+
+/// Queries by name, for tests that assert which ones ran.
+pub mod queries {
+    pub use crate::check::{config_diagnostics, declare_signature, item_diagnostics};
+    pub use crate::graph::{component_graph, graph_diagnostics};
+    pub use crate::hir::item_index;
+    pub use crate::resolve::{foreach_var, item_references};
+    pub use crate::scope::module_tree;
+}

@@ -131,13 +131,20 @@ pub fn run_check(args: CheckArgs) -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = write_report(&mut out, args.format, &report, &sources, color);
-    if let Err(err) = written.and_then(|_| out.flush()) {
-        eprintln!("Error: writing the report: {err}");
-        return ExitCode::from(USAGE);
+    match written.and_then(|_| out.flush()) {
+        // A reader such as `head` stopped early: not our failure.
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(err) => {
+            eprintln!("Error: writing the report: {err}");
+            return ExitCode::from(USAGE);
+        }
+        Ok(()) => {}
     }
     let failed = report.iter().any(|d| {
         d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning)
     });
+    // Trees are slow to free and the process is about to exit.
+    std::mem::forget(sources);
     if failed {
         ExitCode::FAILURE
     } else {
@@ -206,15 +213,35 @@ fn use_color(choice: ColorChoice, format: Format) -> bool {
 
 /// The files' texts, for printing source context.
 pub struct Sources {
-    files: Vec<(String, Vec<u8>, alloy_syntax::Parse)>,
+    files: Vec<(String, Vec<u8>, Option<alloy_syntax::Parse>)>,
+    /// Line indexes, built on first use (building one walks the file).
+    indexes: std::cell::RefCell<Vec<(String, std::rc::Rc<alloy_syntax::LineIndex>)>>,
 }
 
 impl Sources {
+    pub fn line_index(&self, path: &str) -> Option<std::rc::Rc<alloy_syntax::LineIndex>> {
+        if let Some((_, index)) = self.indexes.borrow().iter().find(|(p, _)| p == path) {
+            return Some(index.clone());
+        }
+        let (_, parse) = self.get(path)?;
+        let index = std::rc::Rc::new(parse.line_index());
+        self.indexes
+            .borrow_mut()
+            .push((path.to_owned(), index.clone()));
+        Some(index)
+    }
+
+    pub fn paths(&self) -> impl Iterator<Item = (&str, &alloy_syntax::Parse)> {
+        self.files
+            .iter()
+            .filter_map(|(p, _, parse)| Some((p.as_str(), parse.as_ref()?)))
+    }
+
     pub fn get(&self, path: &str) -> Option<(&[u8], &alloy_syntax::Parse)> {
         self.files
             .iter()
             .find(|(p, _, _)| p == path)
-            .map(|(_, bytes, parse)| (bytes.as_slice(), parse))
+            .and_then(|(_, bytes, parse)| Some((bytes.as_slice(), parse.as_ref()?)))
     }
 }
 
@@ -228,18 +255,26 @@ fn analyse(
     let mut host = AnalysisHost::new();
     host.set_settings(common.stability, common.community);
     let mut configs: Vec<Config> = Vec::new();
-    let mut sources = Sources { files: Vec::new() };
+    let mut sources = Sources {
+        files: Vec::new(),
+        indexes: Default::default(),
+    };
     for path in paths {
         let inputs = load::config_files(path)?;
         let mut files = Vec::new();
         for input in inputs {
-            let parse = alloy_syntax::parse_file(&input.bytes);
             files.push(host.set_file(&input.name, input.bytes.clone()));
-            sources.files.push((input.name, input.bytes, parse));
+            sources.files.push((input.name, input.bytes, None));
         }
         configs.push(host.new_config(files));
     }
     let analysis = host.analysis();
+    // The database already parsed every file; reuse its trees for printing.
+    for (name, _, parse) in &mut sources.files {
+        if let Some(file) = host.file(name) {
+            *parse = analysis.parse(file).ok();
+        }
+    }
     let mut report = Vec::new();
     for config in configs {
         let diagnostics = analysis
@@ -251,7 +286,32 @@ fn analyse(
                 .filter(|d| checks == Checks::All || d.upstream),
         );
     }
+    drop(analysis);
+    // Freeing a large database takes longer than checking it; the process
+    // is about to exit, so let the operating system reclaim it.
+    std::mem::forget(host);
     Ok((report, sources))
+}
+
+/// Writes diagnostics in upstream's report format for files given as
+/// (path, bytes); `alloy run` prints its first load's check with it.
+pub(crate) fn write_upstream_report(
+    out: &mut dyn Write,
+    report: &[Diagnostic],
+    files: &[(String, Vec<u8>)],
+    color: bool,
+) -> std::io::Result<()> {
+    let sources = Sources {
+        files: files
+            .iter()
+            .map(|(path, bytes)| {
+                let parse = alloy_syntax::parse_file(bytes);
+                (path.clone(), bytes.clone(), Some(parse))
+            })
+            .collect(),
+        indexes: Default::default(),
+    };
+    upstream::write(out, report, &sources, color)
 }
 
 fn write_report(

@@ -17,6 +17,7 @@
 // or `codegen-catalogue --check` would report it as stale.
 #[rustfmt::skip]
 mod generated;
+mod enums;
 mod schema;
 mod signals;
 mod stdlib;
@@ -25,6 +26,7 @@ pub mod types;
 
 use std::sync::OnceLock;
 
+pub use enums::{enum_rule, EnumRule};
 pub use schema::{
     Argument, BlockSchema, Body, Component, ConfigBlock, Export, ParseStabilityError, Stability,
 };

@@ -11,14 +11,11 @@ use serde_json::{json, Value};
 use super::Sources;
 
 fn span(d: &Diagnostic, sources: &Sources) -> (LineCol, LineCol) {
-    match sources.get(&d.path) {
-        Some((_, parse)) => {
-            let index = parse.line_index();
-            (
-                index.line_col(d.range.start().into()),
-                index.line_col(d.range.end().into()),
-            )
-        }
+    match sources.line_index(&d.path) {
+        Some(index) => (
+            index.line_col(d.range.start().into()),
+            index.line_col(d.range.end().into()),
+        ),
         None => (LineCol { line: 1, col: 1 }, LineCol { line: 1, col: 1 }),
     }
 }

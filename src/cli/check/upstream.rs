@@ -11,8 +11,7 @@ use super::Sources;
 
 /// Upstream's 1-based start and inclusive end of a diagnostic.
 pub fn positions(d: &Diagnostic, sources: &Sources) -> Option<(LineCol, LineCol)> {
-    let (_, parse) = sources.get(&d.path)?;
-    let index = parse.line_index();
+    let index = sources.line_index(&d.path)?;
     let start = index.line_col(d.range.start().into());
     let end = if d.range.is_empty() {
         start

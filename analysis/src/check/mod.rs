@@ -1,0 +1,283 @@
+//! Semantic checks. Each item is checked by its own query
+//! ([`item_diagnostics`]), so an edit inside one component re-checks that
+//! component only; [`config_diagnostics`] puts the pieces together in
+//! upstream's report order.
+
+mod refs;
+mod schema;
+pub mod sem;
+mod structure;
+mod values;
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use crate::catalogue::{self, Stability};
+use crate::db::{Config, Settings};
+use crate::graph::{component_graph, graph_diagnostics};
+use crate::hir::{Body, ExprKind, Item, ItemData, Literal, NodeId, Stmt};
+use crate::resolve::{item_references, Reference};
+use crate::scope::{classify, module_tree, Custom, ItemKind, ScopeId};
+use schema::Schema;
+pub use sem::{Anchor, Message, SemDiag, SemFix, Span};
+use structure::Definition;
+
+/// What checking one item needs.
+pub(crate) struct Cx<'a, 'db> {
+    pub db: &'db dyn salsa::Database,
+    pub item: Item<'db>,
+    pub data: &'a ItemData,
+    /// Component or config block name, for rules keyed by it.
+    pub owner: &'a str,
+    /// References by the node of their traversal.
+    pub refs: FxHashMap<NodeId, &'a Reference<'db>>,
+    pub out: Vec<SemDiag<'db>>,
+}
+
+/// Diagnostics of one item, split where upstream reports a nested scope:
+/// `head` comes before the diagnostics of the item's `declare` body or
+/// `foreach` template, `tail` (reference checks) after.
+#[derive(Clone, Debug, PartialEq, Eq, Default, salsa::SalsaValue)]
+pub struct ItemDiagnostics<'db> {
+    pub head: Vec<SemDiag<'db>>,
+    pub tail: Vec<SemDiag<'db>>,
+}
+
+/// A custom component's interface, from its `declare` body.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DeclareSignature {
+    /// Argument names and whether each is required.
+    pub arguments: Vec<(String, bool)>,
+    pub exports: Vec<String>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn declare_signature<'db>(
+    db: &'db dyn salsa::Database,
+    config: Config,
+    declare: Item<'db>,
+) -> DeclareSignature {
+    let tree = module_tree(db, config);
+    let mut signature = DeclareSignature::default();
+    let Some(&scope) = tree.owned.get(&declare) else {
+        return signature;
+    };
+    for &item in &tree.scope(scope).configs {
+        let Some(label) = item.label(db) else {
+            continue;
+        };
+        match item.name(db).as_str() {
+            "argument" => {
+                let data = crate::hir::item_data(db, item);
+                let optional = data
+                    .body
+                    .attr("optional")
+                    .and_then(|a| a.value)
+                    .is_some_and(|v| {
+                        matches!(data.expr(v).kind, ExprKind::Literal(Literal::Bool(true)))
+                    });
+                signature.arguments.push((label.clone(), !optional));
+            }
+            "export" => signature.exports.push(label.clone()),
+            _ => {}
+        }
+    }
+    signature
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn item_diagnostics<'db>(
+    db: &'db dyn salsa::Database,
+    config: Config,
+    item: Item<'db>,
+) -> ItemDiagnostics<'db> {
+    let tree = module_tree(db, config);
+    let Some(&scope_id) = tree.scope_of.get(&item) else {
+        return ItemDiagnostics::default();
+    };
+    let scope = tree.scope(scope_id);
+    let settings = Settings::get(db);
+    let stability = settings.stability(db);
+    let community = settings.community_components(db);
+    let data = crate::hir::item_data(db, item);
+    let name = item.name(db).clone();
+    let references = item_references(db, config, item);
+    let mut cx = Cx {
+        db,
+        item,
+        data,
+        owner: &name,
+        refs: references.iter().map(|r| (r.traversal.node, r)).collect(),
+        out: Vec::new(),
+    };
+    let root = NodeId(0);
+    match classify(&name, &item.id(db)) {
+        ItemKind::Declare => {
+            match item.label(db) {
+                None => structure::missing_label(&mut cx, "declare block must have a label".into()),
+                Some(label) if label == "declare" => {
+                    let at = structure::anchor_block(&cx);
+                    cx.out.push(SemDiag::extended(
+                        crate::codes::Code::InvalidDeclareLabel,
+                        at,
+                        "'declare' is not a valid label for a declare block",
+                    ));
+                }
+                Some(_) => {}
+            }
+            structure::duplicate(&mut cx, scope);
+            structure::unsupported_attributes(&mut cx, false);
+        }
+        ItemKind::Config => {
+            structure::duplicate(&mut cx, scope);
+            if name != "logging" && name != "tracing" && item.label(db).is_none() {
+                structure::missing_label(&mut cx, format!("{name} block must have a label"));
+            }
+            match name.as_str() {
+                "logging" | "tracing" => structure::disallowed(&mut cx, scope),
+                "argument" | "export" if scope.root => {
+                    let at = structure::anchor_block(&cx);
+                    cx.out.push(SemDiag::new(
+                        crate::codes::Code::ModuleOnly,
+                        at,
+                        format!("{name} blocks only allowed inside a module"),
+                    ));
+                }
+                _ => {}
+            }
+            if let Some(block) = catalogue::config_block(&name) {
+                if name == "foreach" {
+                    check_foreach(&mut cx, block, stability);
+                } else {
+                    schema::check_body(
+                        &mut cx,
+                        root,
+                        &data.body,
+                        Schema::Catalogue(block.body()),
+                        &mut Vec::new(),
+                    );
+                }
+            }
+        }
+        ItemKind::Component => {
+            if item.label(db).is_none() {
+                structure::missing_label(&mut cx, format!("component {name:?} must have a label"));
+            }
+            structure::duplicate(&mut cx, scope);
+            let custom = tree.custom(scope_id, &name);
+            match structure::component_definition(&mut cx, custom, stability, community) {
+                Definition::Builtin(component) => {
+                    schema::check_body(
+                        &mut cx,
+                        root,
+                        &data.body,
+                        Schema::Catalogue(component.body()),
+                        &mut Vec::new(),
+                    );
+                    crate::graph::dead_output(&mut cx, component);
+                }
+                Definition::Custom(Custom::Declare(declare)) => {
+                    let signature = declare_signature(db, config, declare);
+                    schema::check_body(
+                        &mut cx,
+                        root,
+                        &data.body,
+                        Schema::Custom(&signature.arguments),
+                        &mut Vec::new(),
+                    );
+                }
+                Definition::Custom(Custom::Import(_)) | Definition::None => {}
+            }
+        }
+        ItemKind::Service => {
+            structure::duplicate(&mut cx, scope);
+            structure::disallowed(&mut cx, scope);
+            if !structure::not_configurable(&mut cx) {
+                if let Some(block) = catalogue::config_block(&name) {
+                    schema::check_body(
+                        &mut cx,
+                        root,
+                        &data.body,
+                        Schema::Catalogue(block.body()),
+                        &mut Vec::new(),
+                    );
+                }
+            }
+        }
+    }
+    let head = std::mem::take(&mut cx.out);
+    refs::check_references(&mut cx, references, config, tree, scope_id, stability);
+    ItemDiagnostics { head, tail: cx.out }
+}
+
+fn check_foreach(cx: &mut Cx<'_, '_>, block: &'static catalogue::ConfigBlock, minimum: Stability) {
+    if block.stability < minimum {
+        let at = structure::anchor_name_plus(cx, "foreach".len());
+        cx.out.push(SemDiag::new(
+            crate::codes::Code::BelowStability,
+            at,
+            sem::stability_message("foreach block \"foreach\"", block.stability, minimum),
+        ));
+    }
+    if !structure::has_template(cx) {
+        let at = structure::anchor_block(cx);
+        cx.out.push(SemDiag::new(
+            crate::codes::Code::MissingBlock,
+            at,
+            "missing required block \"template\"",
+        ));
+    }
+    structure::unsupported_attributes(cx, true);
+    let body = Body {
+        stmts: cx
+            .data
+            .body
+            .stmts
+            .iter()
+            .filter(|s| !matches!(s, Stmt::Block(b) if b.name == "template"))
+            .cloned()
+            .collect(),
+    };
+    let schema = catalogue::Body {
+        arguments: block.arguments,
+        blocks: &[],
+    };
+    schema::check_body(
+        cx,
+        NodeId(0),
+        &body,
+        Schema::Catalogue(schema),
+        &mut Vec::new(),
+    );
+}
+
+/// Every semantic diagnostic of a config, in upstream's order.
+#[salsa::tracked(returns(ref))]
+pub fn config_diagnostics(db: &dyn salsa::Database, config: Config) -> Arc<[SemDiag<'_>]> {
+    let tree = module_tree(db, config);
+    let graph = component_graph(db, config);
+    let mut out = Vec::new();
+    scope_diagnostics(db, config, tree, graph, ScopeId(0), &mut out);
+    out.extend(graph_diagnostics(db, config).iter().cloned());
+    out.into()
+}
+
+fn scope_diagnostics<'db>(
+    db: &'db dyn salsa::Database,
+    config: Config,
+    tree: &crate::scope::ModuleTree<'db>,
+    graph: &crate::graph::ComponentGraph<'db>,
+    scope: ScopeId,
+    out: &mut Vec<SemDiag<'db>>,
+) {
+    for item in tree.scope(scope).ordered() {
+        let diags = item_diagnostics(db, config, item);
+        out.extend(diags.head.iter().cloned());
+        if let Some(&child) = tree.owned.get(&item) {
+            scope_diagnostics(db, config, tree, graph, child, out);
+        }
+        out.extend(diags.tail.iter().cloned());
+    }
+    crate::graph::cycle_diagnostics(db, graph, scope, out);
+}

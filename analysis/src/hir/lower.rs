@@ -1,0 +1,503 @@
+//! Lowering a block of the rowan tree into [`ItemData`].
+//!
+//! Node ids are preorder numbers, so the walk here must visit every node of
+//! the item in preorder, including ones it has no use for, and must skip the
+//! subtrees of nested items entirely: `crate::diag::map` repeats the same
+//! walk to turn ids back into ranges.
+
+use alloy_syntax::ast::{self, AstNode};
+use alloy_syntax::{SyntaxKind, SyntaxNode};
+
+use super::data::*;
+
+/// How a block's body is split between the item and its nested items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    /// Every statement belongs to the item.
+    Leaf,
+    /// `declare`: nested blocks are items of the module.
+    Declare,
+    /// `foreach`: blocks inside `template` are items of the template.
+    Foreach,
+}
+
+impl Container {
+    pub fn of(name: &str) -> Container {
+        match name {
+            "declare" => Container::Declare,
+            "foreach" => Container::Foreach,
+            _ => Container::Leaf,
+        }
+    }
+}
+
+/// Lowers `block`, returning its data and the blocks that are nested items.
+pub fn lower_item(block: &ast::Block, container: Container) -> (ItemData, Vec<ast::Block>) {
+    let mut lowerer = Lowerer::default();
+    lowerer.enter(); // the block itself is node 0
+    let mut children = Vec::new();
+    let body = lowerer.body(block.syntax(), container, &mut children);
+    (
+        ItemData {
+            body,
+            exprs: lowerer.exprs,
+        },
+        children,
+    )
+}
+
+/// The syntax nodes of an item in [`NodeId`] order: the same walk as the
+/// lowering, kept next to it so the two cannot drift apart.
+pub fn item_nodes(block: &ast::Block, container: Container) -> Vec<SyntaxNode> {
+    let mut out = vec![block.syntax().clone()];
+    collect_body(block.syntax(), container, &mut out);
+    out
+}
+
+fn collect_body(node: &SyntaxNode, container: Container, out: &mut Vec<SyntaxNode>) {
+    for child in node.children() {
+        if child.kind() == SyntaxKind::BLOCK && container == Container::Declare {
+            continue;
+        }
+        if child.kind() == SyntaxKind::BLOCK && container == Container::Foreach {
+            let is_template =
+                ast::Block::cast(child.clone()).is_some_and(|b| b.name() == "template");
+            if is_template {
+                out.push(child.clone());
+                collect_body(&child, Container::Declare, out);
+                continue;
+            }
+        }
+        out.push(child.clone());
+        collect_body(&child, Container::Leaf, out);
+    }
+}
+
+#[derive(Default)]
+struct Lowerer {
+    next: u32,
+    exprs: Vec<Expr>,
+}
+
+impl Lowerer {
+    fn enter(&mut self) -> NodeId {
+        let id = NodeId(self.next);
+        self.next += 1;
+        id
+    }
+
+    /// Counts a subtree the lowering does not look into.
+    fn skip(&mut self, node: &SyntaxNode) {
+        self.next += node.descendants().count() as u32;
+    }
+
+    fn body(
+        &mut self,
+        node: &SyntaxNode,
+        container: Container,
+        children: &mut Vec<ast::Block>,
+    ) -> Body {
+        let mut stmts = Vec::new();
+        for child in node.children() {
+            match child.kind() {
+                SyntaxKind::ATTRIBUTE => {
+                    if let Some(attr) = ast::Attribute::cast(child) {
+                        stmts.push(Stmt::Attr(self.attr(&attr)));
+                    }
+                }
+                SyntaxKind::BLOCK => {
+                    let Some(block) = ast::Block::cast(child) else {
+                        continue;
+                    };
+                    match container {
+                        Container::Declare => {
+                            children.push(block);
+                            stmts.push(Stmt::Item);
+                        }
+                        Container::Foreach if block.name() == "template" => {
+                            let node = self.enter();
+                            let body = self.body(block.syntax(), Container::Declare, children);
+                            stmts.push(Stmt::Block(Block {
+                                name: block.name(),
+                                label: block.label(),
+                                node,
+                                body,
+                            }));
+                        }
+                        _ => {
+                            let node = self.enter();
+                            let body = self.body(block.syntax(), Container::Leaf, children);
+                            stmts.push(Stmt::Block(Block {
+                                name: block.name(),
+                                label: block.label(),
+                                node,
+                                body,
+                            }));
+                        }
+                    }
+                }
+                _ => self.skip(&child),
+            }
+        }
+        Body { stmts }
+    }
+
+    fn attr(&mut self, attr: &ast::Attribute) -> Attr {
+        let node = self.enter();
+        let mut value = None;
+        for child in attr.syntax().children() {
+            if ast::Expr::can_cast(child.kind()) && value.is_none() {
+                value = self.expr(&child);
+            } else {
+                self.skip(&child);
+            }
+        }
+        Attr {
+            name: attr.name().map(|t| t.text().to_owned()).unwrap_or_default(),
+            node,
+            value,
+        }
+    }
+
+    fn push(&mut self, node: NodeId, kind: ExprKind) -> ExprId {
+        let id = ExprId(self.exprs.len() as u32);
+        self.exprs.push(Expr { node, kind });
+        id
+    }
+
+    fn missing(&mut self, node: NodeId) -> ExprId {
+        self.push(node, ExprKind::Missing)
+    }
+
+    /// Lowers the expression node `syntax`; `None` only if it is not one.
+    fn expr(&mut self, syntax: &SyntaxNode) -> Option<ExprId> {
+        let expr = ast::Expr::cast(syntax.clone())?;
+        let node = self.enter();
+        // Sub-expressions in order, plus call arguments and object fields,
+        // which sit under their own nodes.
+        let mut subs: Vec<ExprId> = Vec::new();
+        let mut args: Vec<ExprId> = Vec::new();
+        let mut fields: Vec<Field> = Vec::new();
+        for child in syntax.children() {
+            match child.kind() {
+                kind if ast::Expr::can_cast(kind) => {
+                    if let Some(id) = self.expr(&child) {
+                        subs.push(id);
+                    }
+                }
+                SyntaxKind::ARG_LIST => {
+                    self.enter();
+                    for arg in child.children() {
+                        if ast::Expr::can_cast(arg.kind()) {
+                            if let Some(id) = self.expr(&arg) {
+                                args.push(id);
+                            }
+                        } else {
+                            self.skip(&arg);
+                        }
+                    }
+                }
+                SyntaxKind::OBJECT_FIELD => {
+                    let field_node = self.enter();
+                    let mut value = None;
+                    for part in child.children() {
+                        if ast::Expr::can_cast(part.kind()) && value.is_none() {
+                            value = self.expr(&part);
+                        } else {
+                            self.skip(&part);
+                        }
+                    }
+                    let name = ast::ObjectField::cast(child)
+                        .and_then(|f| f.name())
+                        .unwrap_or_default();
+                    fields.push(Field {
+                        name,
+                        node: field_node,
+                        value,
+                    });
+                }
+                _ => self.skip(&child),
+            }
+        }
+        let mut subs = subs.into_iter();
+        let kind = match &expr {
+            ast::Expr::Literal(lit) => ExprKind::Literal(literal(lit)),
+            ast::Expr::Ident(ident) => ExprKind::Ident(
+                ident
+                    .ident()
+                    .map(|t| t.text().to_owned())
+                    .unwrap_or_default(),
+            ),
+            ast::Expr::Access(access) => {
+                let value = subs.next().unwrap_or_else(|| self.missing(node));
+                let name = access
+                    .name()
+                    .map(|t| t.text().to_owned())
+                    .unwrap_or_default();
+                ExprKind::Access(value, name)
+            }
+            ast::Expr::Index(_) => {
+                let value = subs.next().unwrap_or_else(|| self.missing(node));
+                ExprKind::Index(value, subs.next())
+            }
+            ast::Expr::Call(_) => {
+                let callee = subs.next().unwrap_or_else(|| self.missing(node));
+                ExprKind::Call(callee, args)
+            }
+            ast::Expr::Unary(unary) => {
+                let op = match unary.op().map(|t| t.kind()) {
+                    Some(SyntaxKind::NOT) => UnaryOp::Not,
+                    _ => UnaryOp::Neg,
+                };
+                let operand = subs.next().unwrap_or_else(|| self.missing(node));
+                ExprKind::Unary(op, operand)
+            }
+            ast::Expr::Binary(binary) => {
+                let op = binary
+                    .op()
+                    .map(|t| binary_op(t.kind()))
+                    .unwrap_or(BinaryOp::Add);
+                let lhs = subs.next().unwrap_or_else(|| self.missing(node));
+                let rhs = subs.next().unwrap_or_else(|| self.missing(node));
+                ExprKind::Binary(op, lhs, rhs)
+            }
+            ast::Expr::Paren(_) => {
+                let inner = subs.next().unwrap_or_else(|| self.missing(node));
+                ExprKind::Paren(inner)
+            }
+            ast::Expr::Array(_) => ExprKind::Array(subs.collect()),
+            ast::Expr::Object(_) => ExprKind::Object(fields),
+        };
+        Some(self.push(node, kind))
+    }
+}
+
+fn binary_op(kind: SyntaxKind) -> BinaryOp {
+    use SyntaxKind::*;
+    match kind {
+        OR => BinaryOp::Or,
+        AND => BinaryOp::And,
+        EQ => BinaryOp::Eq,
+        NEQ => BinaryOp::Neq,
+        LT => BinaryOp::Lt,
+        LTE => BinaryOp::Lte,
+        GT => BinaryOp::Gt,
+        GTE => BinaryOp::Gte,
+        SUB => BinaryOp::Sub,
+        MUL => BinaryOp::Mul,
+        DIV => BinaryOp::Div,
+        MOD => BinaryOp::Mod,
+        POW => BinaryOp::Pow,
+        _ => BinaryOp::Add,
+    }
+}
+
+fn literal(lit: &ast::Literal) -> Literal {
+    let Some(token) = lit.token() else {
+        return Literal::Null;
+    };
+    let text = token.text();
+    match token.kind() {
+        SyntaxKind::NUMBER => Literal::Int(text.into()),
+        SyntaxKind::FLOAT => Literal::Float(text.into()),
+        SyntaxKind::STRING => Literal::String(unquote(text).into()),
+        SyntaxKind::BOOL => Literal::Bool(text == "true"),
+        _ => Literal::Null,
+    }
+}
+
+/// Decodes a string literal as Go's `strconv.Unquote` would for the escapes
+/// Alloy's scanner accepts. Invalid escapes cannot reach here: the parser
+/// already rejected them, and checks do not run on files with errors.
+pub fn unquote(text: &str) -> String {
+    if let Some(raw) = text.strip_prefix('`') {
+        return raw.strip_suffix('`').unwrap_or(raw).replace('\r', "");
+    }
+    let inner = text.strip_prefix('"').unwrap_or(text);
+    let inner = inner.strip_suffix('"').unwrap_or(inner);
+    if !inner.contains('\\') {
+        return inner.to_owned();
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else { break };
+        let simple = match e {
+            'a' => Some('\u{7}'),
+            'b' => Some('\u{8}'),
+            'f' => Some('\u{c}'),
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            'v' => Some('\u{b}'),
+            '\\' => Some('\\'),
+            '"' => Some('"'),
+            '\'' => Some('\''),
+            _ => None,
+        };
+        if let Some(s) = simple {
+            out.push(s);
+            continue;
+        }
+        let digits = match e {
+            'x' => 2,
+            'u' => 4,
+            'U' => 8,
+            '0'..='7' => 2,
+            _ => 0,
+        };
+        let mut code = String::new();
+        if ('0'..='7').contains(&e) {
+            code.push(e);
+        }
+        for _ in 0..digits {
+            if let Some(d) = chars.next() {
+                code.push(d);
+            }
+        }
+        let radix = if ('0'..='7').contains(&e) { 8 } else { 16 };
+        if let Some(ch) = u32::from_str_radix(&code, radix)
+            .ok()
+            .and_then(char::from_u32)
+        {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Traversals of an item in upstream's order: every expression of every
+/// attribute, nested blocks included, depth first.
+pub fn traversals(data: &ItemData) -> Vec<Traversal> {
+    let mut out = Vec::new();
+    body_traversals(data, &data.body, &mut out);
+    out
+}
+
+pub fn body_traversals(data: &ItemData, body: &Body, out: &mut Vec<Traversal>) {
+    for stmt in &body.stmts {
+        match stmt {
+            Stmt::Attr(attr) => {
+                if let Some(value) = attr.value {
+                    expr_traversals(data, value, out);
+                }
+            }
+            Stmt::Block(block) => body_traversals(data, &block.body, out),
+            Stmt::Item => {}
+        }
+    }
+}
+
+/// Traversals inside one expression.
+pub fn expr_traversals(data: &ItemData, id: ExprId, out: &mut Vec<Traversal>) {
+    walk(data, id, out, false);
+}
+
+fn walk(data: &ItemData, id: ExprId, out: &mut Vec<Traversal>, called: bool) {
+    let expr = data.expr(id);
+    match &expr.kind {
+        ExprKind::Ident(_) | ExprKind::Access(..) => {
+            if let Some(t) = chain(data, id, called) {
+                out.push(t);
+            } else if let ExprKind::Access(value, _) = &expr.kind {
+                walk(data, *value, out, false);
+            }
+        }
+        ExprKind::Index(value, index) => {
+            walk(data, *value, out, false);
+            if let Some(index) = index {
+                walk(data, *index, out, false);
+            }
+        }
+        ExprKind::Call(callee, args) => {
+            walk(data, *callee, out, true);
+            for arg in args {
+                walk(data, *arg, out, false);
+            }
+        }
+        ExprKind::Unary(_, e) | ExprKind::Paren(e) => walk(data, *e, out, false),
+        ExprKind::Binary(_, l, r) => {
+            walk(data, *l, out, false);
+            walk(data, *r, out, false);
+        }
+        ExprKind::Array(items) => {
+            for item in items {
+                walk(data, *item, out, false);
+            }
+        }
+        ExprKind::Object(fields) => {
+            for field in fields {
+                if let Some(value) = field.value {
+                    walk(data, value, out, false);
+                }
+            }
+        }
+        ExprKind::Literal(_) | ExprKind::Missing => {}
+    }
+}
+
+/// `a.b.c` as a traversal, or `None` when the chain does not start at an
+/// identifier (`f().x`, `a[0].b`).
+pub fn chain(data: &ItemData, id: ExprId, called: bool) -> Option<Traversal> {
+    let mut names = Vec::new();
+    let mut current = id;
+    loop {
+        let expr = data.expr(current);
+        match &expr.kind {
+            ExprKind::Access(value, name) => {
+                names.push(name.clone());
+                current = *value;
+            }
+            ExprKind::Ident(name) => {
+                names.push(name.clone());
+                names.reverse();
+                return Some(Traversal {
+                    names,
+                    node: data.expr(id).node,
+                    first: expr.node,
+                    called,
+                });
+            }
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unquote_decodes_go_escapes() {
+        assert_eq!(unquote(r#""a\tb\n""#), "a\tb\n");
+        assert_eq!(unquote(r#""\x41\u00e9\U0001F600\101""#), "Aé😀A");
+        assert_eq!(unquote("`raw\\n\r`"), "raw\\n");
+        assert_eq!(unquote(r#""plain""#), "plain");
+    }
+
+    #[test]
+    fn node_ids_match_the_mapping_walk() {
+        let parse = alloy_syntax::parse(
+            "declare \"m\" {\n  a = f(x.y, [1, {k = 2}])\n  local.file \"n\" { filename = \"x\" }\n}\n",
+        );
+        let Some(ast::Stmt::Block(block)) = parse.tree().statements().next() else {
+            panic!("no block");
+        };
+        let (data, children) = lower_item(&block, Container::Declare);
+        assert_eq!(children.len(), 1);
+        let nodes = item_nodes(&block, Container::Declare);
+        // Every expression's id points at a node of the same kind.
+        for expr in &data.exprs {
+            let node = &nodes[expr.node.0 as usize];
+            assert!(ast::Expr::can_cast(node.kind()), "{:?}", node.kind());
+        }
+        let traversals = traversals(&data);
+        let names: Vec<String> = traversals.iter().map(Traversal::joined).collect();
+        assert_eq!(names, ["f", "x.y"]);
+        assert!(traversals[0].called);
+    }
+}

@@ -1,0 +1,235 @@
+//! `alloy check` / `alloy validate` as a user runs them: inputs, output
+//! formats and exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const CLEAN: &str = r#"local.file "config" {
+  filename = sys.env("CONFIG_PATH")
+}
+"#;
+
+const WARNING_ONLY: &str = r#"local.file "config" {
+  filename = env("CONFIG_PATH")
+}
+"#;
+
+const ERROR: &str = r#"local.file "config" {
+  filname = "/etc/alloy.yaml"
+}
+"#;
+
+fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("check_cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).expect("write file");
+    }
+    dir
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn alloy(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alloy"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn alloy");
+    if let Some(mut pipe) = child.stdin.take() {
+        if let Some(text) = stdin {
+            pipe.write_all(text.as_bytes()).expect("write stdin");
+        }
+    }
+    let output = child.wait_with_output().expect("wait for alloy");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn exit_codes() {
+    let dir = scratch(
+        "exit",
+        &[
+            ("clean.alloy", CLEAN),
+            ("warn.alloy", WARNING_ONLY),
+            ("bad.alloy", ERROR),
+        ],
+    );
+    assert_eq!(alloy(&dir, &["check", "clean.alloy"], None).code, 0);
+    assert_eq!(alloy(&dir, &["check", "warn.alloy"], None).code, 0);
+    assert_eq!(
+        alloy(&dir, &["check", "--deny-warnings", "warn.alloy"], None).code,
+        1
+    );
+    assert_eq!(alloy(&dir, &["check", "bad.alloy"], None).code, 1);
+    let missing = alloy(&dir, &["check", "missing.alloy"], None);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("no such file or directory"),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(
+        alloy(&dir, &["check", "--format=yaml", "clean.alloy"], None).code,
+        2
+    );
+    let level = alloy(
+        &dir,
+        &["check", "--stability.level=beta", "clean.alloy"],
+        None,
+    );
+    assert_eq!(level.code, 2);
+    assert!(
+        level.stderr.contains("invalid stability level \"beta\""),
+        "{}",
+        level.stderr
+    );
+    // validate fails on any diagnostic, warnings too, as upstream.
+    assert_eq!(alloy(&dir, &["validate", "clean.alloy"], None).code, 0);
+    let warn = alloy(&dir, &["validate", "warn.alloy"], None);
+    assert_eq!(warn.code, 1);
+    assert!(warn
+        .stderr
+        .starts_with("Warning: warn.alloy:2:14: this stdlib function"));
+    assert!(warn.stderr.ends_with("Error: validation failed\n"));
+    assert_eq!(warn.stdout, "\n");
+}
+
+#[test]
+fn validate_refuses_unconverted_formats_clearly() {
+    let dir = scratch("format", &[("prometheus.yaml", "scrape_configs: []\n")]);
+    let run = alloy(
+        &dir,
+        &["validate", "--config.format=prometheus", "prometheus.yaml"],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("--config.format=prometheus is not supported yet"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn directories_are_one_config_and_stdin_is_a_file() {
+    let module = r#"prometheus.remote_write "mimir" {
+  endpoint {
+    url = "http://mimir:9009/api/v1/push"
+  }
+}
+"#;
+    let main = r#"prometheus.scrape "self" {
+  targets    = [{"__address__" = "localhost:12345"}]
+  forward_to = [prometheus.remote_write.mimir.receiver]
+}
+"#;
+    let dir = scratch(
+        "dir",
+        &[("a.alloy", main), ("b.alloy", module), ("notes.txt", "x")],
+    );
+    let run = alloy(&dir, &["check", "--format=json", "."], None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    // Alone, a.alloy refers to something that is not there.
+    let run = alloy(&dir, &["check", "--format=json", "a.alloy"], None);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("AL0401"));
+    let run = alloy(&dir, &["check", "--format=json", "-"], Some(ERROR));
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("\"file\": \"<stdin>\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn json_report_shape() {
+    let dir = scratch("json", &[("bad.alloy", ERROR)]);
+    let run = alloy(&dir, &["check", "--format=json", "bad.alloy"], None);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON array");
+    let items = value.as_array().expect("array");
+    assert_eq!(items.len(), 2, "{value:#}");
+    let first = &items[0];
+    assert_eq!(first["file"], "bad.alloy");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["code"], "AL0201");
+    assert_eq!(first["message"], "unrecognized attribute name \"filname\"");
+    assert_eq!(first["start"]["line"], 2);
+    assert_eq!(first["start"]["column"], 3);
+    assert_eq!(first["end"]["line"], 2);
+    assert_eq!(first["end"]["column"], 30);
+    assert_eq!(items[1]["code"], "AL0203");
+}
+
+#[test]
+fn github_and_sarif_reports() {
+    let dir = scratch("ci", &[("bad.alloy", ERROR), ("warn.alloy", WARNING_ONLY)]);
+    let run = alloy(
+        &dir,
+        &["check", "--format=github", "bad.alloy", "warn.alloy"],
+        None,
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert!(lines[0].starts_with(
+        "::error file=bad.alloy,line=2,col=3,endLine=2,endColumn=30,title=AL0201 unknown attribute::"
+    ));
+    assert!(lines[2].starts_with("::warning file=warn.alloy,line=2,col=14"));
+
+    let run = alloy(&dir, &["check", "--format=sarif", "bad.alloy"], None);
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF JSON");
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results[0]["ruleId"], "AL0201");
+    assert_eq!(results[0]["level"], "error");
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules");
+    assert_eq!(rules.len(), alloy_analysis::Code::ALL.len());
+}
+
+#[test]
+fn upstream_format_runs_upstream_checks_only_unless_asked() {
+    let dead = r#"prometheus.scrape "orphan" {
+  targets    = [{"__address__" = "localhost:9090"}]
+  forward_to = []
+}
+"#;
+    let dir = scratch("checks", &[("dead.alloy", dead)]);
+    let run = alloy(&dir, &["check", "--format=upstream", "dead.alloy"], None);
+    assert_eq!(run.stdout, "");
+    let run = alloy(
+        &dir,
+        &["check", "--format=upstream", "--checks=all", "dead.alloy"],
+        None,
+    );
+    assert!(
+        run.stdout.starts_with(
+            "Warning: dead.alloy:1:1: the output of prometheus.scrape.orphan goes nowhere"
+        ),
+        "{}",
+        run.stdout
+    );
+}
