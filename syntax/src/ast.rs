@@ -208,6 +208,15 @@ impl Block {
         name
     }
 
+    /// The range of the dotted name, from its first identifier to its last
+    /// (upstream reports "unknown component" and friends there).
+    pub fn name_range(&self) -> Option<crate::TextRange> {
+        let mut names = self.name_tokens();
+        let first = names.next()?.text_range();
+        let last = names.last().map_or(first, |t| t.text_range());
+        Some(first.cover(last))
+    }
+
     /// The label's STRING token, quotes included.
     pub fn label_token(&self) -> Option<SyntaxToken> {
         self.header_tokens().find(|token| token.kind() == STRING)
@@ -554,6 +563,10 @@ mod tests {
             panic!("no block");
         };
         assert_eq!(block.name(), "prometheus.scrape");
+        assert_eq!(
+            block.name_range(),
+            Some(crate::TextRange::new(0.into(), 17.into()))
+        );
         assert_eq!(block.label().as_deref(), Some("x"));
         let Some(Stmt::Attribute(attr)) = block.statements().next() else {
             panic!("no attribute");
