@@ -12,12 +12,17 @@ use crate::lexer::RawToken;
 use crate::SyntaxKind;
 
 pub(crate) type Element = NodeOrToken<GreenNode, GreenToken>;
+type NodeKey = ([usize; NODE_CACHE_MAX_CHILDREN + 1], GreenNode);
 
 /// Tokens longer than this are allocated fresh: long strings and comments
 /// rarely repeat.
 const INTERN_MAX_LEN: usize = 32;
 /// Slots of the direct-mapped token cache (a power of two).
 const CACHE_SLOTS: usize = 16384;
+/// Nodes with at most this many children are shared when identical.
+const NODE_CACHE_MAX_CHILDREN: usize = 3;
+/// Slots of the direct-mapped node cache (a power of two).
+const NODE_CACHE_SLOTS: usize = 8192;
 
 pub(crate) struct Sink<'a> {
     text: &'a str,
@@ -33,6 +38,8 @@ pub(crate) struct Sink<'a> {
     prints: Vec<Fingerprint>,
     /// Tokens whose text is fixed by their kind, shared without hashing.
     fixed: Vec<Option<GreenToken>>,
+    /// Recently built small nodes, keyed by kind and children identity.
+    nodes: Vec<Option<NodeKey>>,
     /// When set, children of the root are handed over as soon as they are
     /// complete instead of being kept (see `parse_file_streaming`).
     stream: Option<&'a mut dyn FnMut(Element)>,
@@ -47,6 +54,7 @@ impl<'a> Sink<'a> {
             cache: vec![None; CACHE_SLOTS],
             prints: vec![Fingerprint::default(); CACHE_SLOTS],
             fixed: vec![None; SyntaxKind::ROOT as usize],
+            nodes: vec![None; NODE_CACHE_SLOTS],
             stream: None,
         }
     }
@@ -82,12 +90,48 @@ impl<'a> Sink<'a> {
     /// Closes the innermost open node; returns its index among its parent's
     /// children.
     pub(crate) fn close(&mut self, kind: SyntaxKind) -> usize {
-        let first = self.open.pop().unwrap_or(0);
-        let node = GreenNode::new(kind.into(), self.children.drain(first..));
+        let first = self.open.pop().unwrap_or(0).min(self.children.len());
+        let node = self.node(kind, first);
         self.push(NodeOrToken::Node(node));
         // A streamed node is gone; nothing can precede it (only expressions
         // are ever wrapped later, and they never sit directly in the root).
         self.children.len().saturating_sub(1)
+    }
+
+    /// Builds a node from `children[first..]`, sharing small nodes seen
+    /// before: the same literal, identifier or short access path recurs all
+    /// over a configuration, and sharing saves an allocation each time.
+    fn node(&mut self, kind: SyntaxKind, first: usize) -> GreenNode {
+        let children = &self.children[first..];
+        if children.len() > NODE_CACHE_MAX_CHILDREN {
+            return GreenNode::new(kind.into(), self.children.drain(first..));
+        }
+        let mut key = [0usize; NODE_CACHE_MAX_CHILDREN + 1];
+        key[0] = kind as usize + 1;
+        for (slot, child) in key[1..].iter_mut().zip(children) {
+            *slot = match child {
+                NodeOrToken::Node(node) => &**node as *const rowan::GreenNodeData as usize,
+                NodeOrToken::Token(token) => &**token as *const rowan::GreenTokenData as usize,
+            };
+        }
+        let hash = key.iter().fold(0u64, |h, &k| {
+            (h ^ k as u64)
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                .rotate_left(23)
+        });
+        let index = (hash >> 44) as usize & (NODE_CACHE_SLOTS - 1);
+        if let Some((cached_key, node)) = &self.nodes[index] {
+            if *cached_key == key {
+                let node = node.clone();
+                self.children.truncate(first);
+                return node;
+            }
+        }
+        // The key holds the children's addresses, which stay valid while the
+        // cached node keeps the children alive.
+        let node = GreenNode::new(kind.into(), self.children.drain(first..));
+        self.nodes[index] = Some((key, node.clone()));
+        node
     }
 
     pub(crate) fn token(&mut self, raw: RawToken) {
