@@ -1,0 +1,4 @@
+//! Processors: components between receivers and exporters.
+
+pub mod attributes;
+pub mod batch;

@@ -1,0 +1,3 @@
+//! Receivers: components that accept telemetry from the network.
+
+pub mod otlp;
