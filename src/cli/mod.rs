@@ -3,7 +3,9 @@
 mod check;
 mod fmt;
 mod input;
+mod lsp;
 mod parse;
+mod run;
 
 use std::process::ExitCode;
 
@@ -29,6 +31,10 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Parse files and report syntax errors exactly as upstream `alloy fmt` does.
     Parse(parse::ParseArgs),
+    /// Serve editors: the language server, over standard input and output.
+    Lsp(lsp::LspArgs),
+    /// Run a configuration: load it, serve HTTP, reload on SIGHUP.
+    Run(run::RunArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -37,6 +43,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Validate(args) => check::run_validate(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Parse(args) => parse::run(args),
+        Command::Lsp(args) => lsp::run(args),
+        Command::Run(args) => run::run(args),
     }
 }
 

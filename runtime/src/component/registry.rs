@@ -200,7 +200,8 @@ impl Registry {
         Registry::default()
     }
 
-    /// The components implemented in this crate (`local.file`).
+    /// The components implemented in this crate (`local.file` and the
+    /// `otelcol.*` components backed by `alloy-otelcol`).
     pub fn with_builtin() -> Registry {
         let mut registry = Registry::new();
         crate::components::register_builtin(&mut registry);

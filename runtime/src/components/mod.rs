@@ -1,14 +1,20 @@
 //! Components implemented in this crate. Each one registers itself with
 //! [`register_builtin`]; `alloy run` refuses configs that use any other
-//! component until a crate registers it.
+//! component until a crate registers it. The `otelcol.*` components wrap
+//! the `alloy-otelcol` crate (module `otelcol`).
 
 mod local_file;
+mod otelcol;
 
 use crate::component::Registry;
 
 /// Adds this crate's components to `registry`.
 pub fn register_builtin(registry: &mut Registry) {
-    for registration in [local_file::registration()].into_iter().flatten() {
+    let registrations = [local_file::registration()]
+        .into_iter()
+        .flatten()
+        .chain(otelcol::registrations());
+    for registration in registrations {
         if let Err(error) = registry.register(registration) {
             tracing::error!(err = %error, "registering a builtin component");
         }

@@ -1,0 +1,322 @@
+//! Language server latency on a generated 10,000-line config, measured
+//! end to end through the real server (`alloy_lsp::serve` on a pipe, JSON
+//! framing included):
+//!
+//! - from a one-character `didChange` to the `publishDiagnostics` that
+//!   reflects it (the edit toggles an invalid duration, so every iteration
+//!   publishes a different list);
+//! - completion requests: a statement in a component body, and the
+//!   references offered in `forward_to` (filtered by type over ~1,700
+//!   blocks).
+//!
+//! Targets: 20 ms for diagnostics, 10 ms for completion. See
+//! docs/benchmarks.md, "Language server".
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, WriteHalf};
+use tokio::sync::mpsc;
+
+/// One pipeline of about 60 lines (the same shape as the `check` bench).
+fn pipeline(i: usize) -> String {
+    format!(
+        r#"discovery.kubernetes "pods_{i}" {{
+	role = "pod"
+}}
+
+discovery.relabel "pods_{i}" {{
+	targets = discovery.kubernetes.pods_{i}.targets
+
+	rule {{
+		source_labels = ["__meta_kubernetes_namespace"]
+		target_label  = "namespace"
+		action        = "replace"
+	}}
+}}
+
+prometheus.scrape "pods_{i}" {{
+	targets         = discovery.relabel.pods_{i}.output
+	forward_to      = [prometheus.remote_write.mimir_{i}.receiver]
+	scrape_interval = "30s"
+}}
+
+prometheus.remote_write "mimir_{i}" {{
+	endpoint {{
+		url = "http://mimir:9009/api/v1/push"
+
+		basic_auth {{
+			username = "tenant-{i}"
+			password = sys.env("MIMIR_PASSWORD")
+		}}
+	}}
+}}
+
+local.file_match "logs_{i}" {{
+	path_targets = [{{"__path__" = "/var/log/app-{i}/*.log"}}]
+}}
+
+loki.source.file "logs_{i}" {{
+	targets    = local.file_match.logs_{i}.targets
+	forward_to = [loki.process.logs_{i}.receiver]
+}}
+
+loki.process "logs_{i}" {{
+	stage.logfmt {{
+		mapping = {{ "level" = "" }}
+	}}
+
+	stage.labels {{
+		values = {{ "level" = "" }}
+	}}
+
+	forward_to = [loki.write.loki_{i}.receiver]
+}}
+
+loki.write "loki_{i}" {{
+	endpoint {{
+		url = "http://loki:3100/loki/api/v1/push"
+	}}
+}}
+
+otelcol.receiver.otlp "otlp_{i}" {{
+	grpc {{ }}
+
+	output {{
+		traces = [otelcol.processor.batch.otlp_{i}.input]
+	}}
+}}
+
+otelcol.processor.batch "otlp_{i}" {{
+	output {{
+		traces = [otelcol.exporter.otlp.tempo_{i}.input]
+	}}
+}}
+
+otelcol.exporter.otlp "tempo_{i}" {{
+	client {{
+		endpoint = "tempo:4317"
+	}}
+}}
+
+"#
+    )
+}
+
+fn config_of_lines(lines: usize) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while out.lines().count() < lines {
+        out.push_str(&pipeline(i));
+        i += 1;
+    }
+    out
+}
+
+type Writer = WriteHalf<tokio::io::DuplexStream>;
+
+struct Client {
+    writer: Writer,
+    incoming: mpsc::UnboundedReceiver<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    async fn start() -> Client {
+        let (client_io, server_io) = tokio::io::duplex(1 << 22);
+        let (sr, sw) = tokio::io::split(server_io);
+        tokio::spawn(alloy_lsp::serve(sr, sw));
+        let (cr, writer) = tokio::io::split(client_io);
+        let (tx, incoming) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(cr);
+            loop {
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    match reader.read_line(&mut line).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    let line = line.trim();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).await.is_err() {
+                    return;
+                }
+                if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+                    if tx.send(v).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Client {
+            writer,
+            incoming,
+            next_id: 1,
+        }
+    }
+
+    async fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        let _ = self.writer.write_all(frame.as_bytes()).await;
+        let _ = self.writer.flush().await;
+    }
+
+    async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        loop {
+            let Some(m) = self.incoming.recv().await else {
+                return Value::Null;
+            };
+            if m.get("method").is_none() && m["id"] == id {
+                return m;
+            }
+        }
+    }
+
+    async fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
+            .await;
+    }
+
+    /// Waits for diagnostics of `uri` published for `version`.
+    async fn diagnostics(&mut self, uri: &str, version: i64) -> Value {
+        loop {
+            let Some(m) = self.incoming.recv().await else {
+                return Value::Null;
+            };
+            if m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == version
+            {
+                return m;
+            }
+        }
+    }
+}
+
+const URI: &str = "untitled:big.alloy";
+
+fn benches(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let text = config_of_lines(10_000);
+    let site =
+        text.find("scrape_interval = \"30s\"").expect("edit site") + "scrape_interval = \"30".len();
+    let variants: Vec<String> = ['s', 'x']
+        .iter()
+        .map(|ch| {
+            let mut t = text.clone();
+            t.replace_range(site..site + 1, &ch.to_string());
+            t
+        })
+        .collect();
+    let mut client = runtime.block_on(async {
+        let mut client = Client::start().await;
+        client
+            .request(
+                "initialize",
+                json!({"capabilities": {"textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}}}),
+            )
+            .await;
+        client.notify("initialized", json!({})).await;
+        client
+            .notify(
+                "textDocument/didOpen",
+                json!({"textDocument": {"uri": URI, "languageId": "alloy", "version": 1, "text": text}}),
+            )
+            .await;
+        client.diagnostics(URI, 1).await;
+        client
+    });
+    eprintln!(
+        "config: {} lines, {} bytes",
+        text.lines().count(),
+        text.len()
+    );
+
+    let mut version = 1i64;
+    let mut group = c.benchmark_group("lsp");
+    group.sample_size(30);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("diagnostics_after_one_char_edit_10k_lines", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                version += 1;
+                let text = &variants[(version % 2) as usize];
+                client
+                    .notify(
+                        "textDocument/didChange",
+                        json!({"textDocument": {"uri": URI, "version": version}, "contentChanges": [{"text": text}]}),
+                    )
+                    .await;
+                client.diagnostics(URI, version).await
+            })
+        })
+    });
+
+    // Completion at a blank line of a component body (arguments), and in a
+    // `forward_to` list (references filtered by type).
+    let body_line = text
+        .lines()
+        .position(|l| l.starts_with("prometheus.scrape \"pods_80\""))
+        .expect("line")
+        + 1;
+    let forward = text
+        .find("forward_to      = [prometheus.remote_write.mimir_80")
+        .expect("forward_to");
+    let forward_line = text[..forward].matches('\n').count();
+    let forward_col = "\tforward_to      = [".len();
+    group.bench_function("completion_arguments_10k_lines", |b| {
+        b.iter(|| {
+            runtime.block_on(client.request(
+                "textDocument/completion",
+                json!({"textDocument": {"uri": URI}, "position": {"line": body_line, "character": 1}}),
+            ))
+        })
+    });
+    group.bench_function("completion_forward_to_references_10k_lines", |b| {
+        b.iter(|| {
+            runtime.block_on(client.request(
+                "textDocument/completion",
+                json!({"textDocument": {"uri": URI}, "position": {"line": forward_line, "character": forward_col}}),
+            ))
+        })
+    });
+    group.bench_function("hover_reference_10k_lines", |b| {
+        b.iter(|| {
+            runtime.block_on(client.request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": URI}, "position": {"line": forward_line, "character": forward_col + 30}}),
+            ))
+        })
+    });
+    group.finish();
+    // Sanity: the answers are real.
+    let answer = runtime.block_on(client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": URI}, "position": {"line": forward_line, "character": forward_col}}),
+    ));
+    let count = answer["result"]["items"].as_array().map_or(0, Vec::len);
+    eprintln!("forward_to completion offers {count} items");
+    assert!(count > 100, "{answer}");
+}
+
+criterion_group!(lsp, benches);
+criterion_main!(lsp);
