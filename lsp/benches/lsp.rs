@@ -219,7 +219,9 @@ fn benches(c: &mut Criterion) {
     let text = config_of_lines(10_000);
     let site =
         text.find("scrape_interval = \"30s\"").expect("edit site") + "scrape_interval = \"30".len();
-    let variants: Vec<String> = ['s', 'x']
+    // Even versions carry the invalid duration, odd ones the original
+    // text, so consecutive edits always change the published list.
+    let variants: Vec<String> = ['x', 's']
         .iter()
         .map(|ch| {
             let mut t = text.clone();
@@ -297,6 +299,29 @@ fn benches(c: &mut Criterion) {
                 "textDocument/completion",
                 json!({"textDocument": {"uri": URI}, "position": {"line": forward_line, "character": forward_col}}),
             ))
+        })
+    });
+    // An edit followed at once by a completion request: the request waits
+    // for the edit, and the file is parsed again (concurrently with the
+    // diagnostics of the edit).
+    group.bench_function("completion_right_after_an_edit_10k_lines", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                version += 1;
+                let text = &variants[(version % 2) as usize];
+                client
+                    .notify(
+                        "textDocument/didChange",
+                        json!({"textDocument": {"uri": URI, "version": version}, "contentChanges": [{"text": text}]}),
+                    )
+                    .await;
+                client
+                    .request(
+                        "textDocument/completion",
+                        json!({"textDocument": {"uri": URI}, "position": {"line": forward_line, "character": forward_col}}),
+                    )
+                    .await
+            })
         })
     });
     group.bench_function("hover_reference_10k_lines", |b| {

@@ -15,7 +15,7 @@
 //!   sent before asking.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
@@ -28,7 +28,7 @@ use tower_lsp_server::ls_types::{FileEvent, TextDocumentContentChangeEvent, Uri}
 use crate::convert::Encoding;
 
 use crate::session::Session;
-use crate::state::{locate, Changed, Settings, State};
+use crate::state::{Changed, State};
 use crate::world::{DocCtx, DocTarget, World};
 
 /// How many times a read is retried on a fresh snapshot after a write
@@ -72,6 +72,24 @@ pub struct Shared {
     pub session: OnceLock<Arc<Session>>,
     pub shutdown_requested: AtomicBool,
     pub publisher_started: AtomicBool,
+    /// Requests being answered; the diagnostics task lets them go first.
+    in_flight: AtomicUsize,
+}
+
+/// Counts a request as in flight for its lifetime.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn new(counter: &'a AtomicUsize) -> InFlight<'a> {
+        counter.fetch_add(1, Ordering::SeqCst);
+        InFlight(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 struct Queue {
@@ -94,6 +112,7 @@ impl Shared {
             session: OnceLock::new(),
             shutdown_requested: AtomicBool::new(false),
             publisher_started: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
         });
         let weak = Arc::downgrade(&shared);
         let spawned = std::thread::Builder::new()
@@ -133,13 +152,6 @@ impl Shared {
         let _ = tokio::time::timeout(WRITE_WAIT, rx.wait_for(|applied| *applied >= target)).await;
     }
 
-    /// A snapshot of everything except a document.
-    pub async fn world(&self) -> World {
-        self.wait_for_writes().await;
-        let state = self.state.lock().await;
-        World::new(&state, self.session())
-    }
-
     /// Runs `f` on a snapshot of the document's module, on a blocking
     /// thread. `Ok(None)` when the server knows no such document.
     pub async fn read<T, F>(&self, uri: &Uri, f: F) -> jsonrpc::Result<Option<T>>
@@ -147,6 +159,7 @@ impl Shared {
         T: Send + 'static,
         F: Fn(&World, &DocCtx) -> Cancellable<T> + Send + Sync + 'static,
     {
+        let _in_flight = InFlight::new(&self.in_flight);
         self.wait_for_writes().await;
         let f = Arc::new(f);
         for _ in 0..RETRIES {
@@ -181,6 +194,7 @@ impl Shared {
         T: Send + 'static,
         F: Fn(&World) -> Cancellable<T> + Send + Sync + 'static,
     {
+        let _in_flight = InFlight::new(&self.in_flight);
         self.wait_for_writes().await;
         let f = Arc::new(f);
         for _ in 0..RETRIES {
@@ -202,16 +216,16 @@ impl Shared {
         Err(content_modified())
     }
 
-    /// Whether the document is open (for the stale-request checks of tests
-    /// and for pull mode).
-    pub async fn is_open(&self, uri: &Uri) -> bool {
-        let state = self.state.lock().await;
-        state.docs.contains_key(&locate(uri).path)
-    }
-
-    /// The settings in force.
-    pub async fn settings(&self) -> Settings {
-        self.state.lock().await.settings
+    /// Waits (at most `limit`) until no request is being answered, so that
+    /// a completion typed right after an edit does not share the CPU with
+    /// the diagnostics of that edit. (Such a request is already counted:
+    /// it was dispatched with the edit and has been waiting for the write.)
+    pub async fn let_requests_go_first(&self, limit: Duration) {
+        let start = tokio::time::Instant::now();
+        tokio::task::yield_now().await;
+        while self.in_flight.load(Ordering::SeqCst) > 0 && start.elapsed() < limit {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 }
 

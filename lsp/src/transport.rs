@@ -42,8 +42,38 @@ impl InvalidMessage {
 /// Bodies larger than this are refused (and skipped) rather than buffered.
 const MAX_BODY: usize = 256 << 20;
 
-/// What the server's decoder accepts: a response or a request.
+/// The fields tower-lsp-server's decoder checks, read without building
+/// values (a `didChange` carries the whole document, so this is on the
+/// typing path; other fields are skipped unread). Its `Request` accepts any
+/// object with `"jsonrpc": "2.0"`, a string `method` (or none) and an
+/// integer, string or null `id` (or none).
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(borrow)]
+    jsonrpc: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow, rename = "method")]
+    _method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, rename = "id")]
+    _id: Option<ProbeId>,
+}
+
+/// An `id` as the decoder's `Id` accepts it; only validated, never read.
+#[derive(Deserialize)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum ProbeId {
+    Number(i64),
+    String(String),
+}
+
+/// What the server's decoder accepts: a response or a request. The cheap
+/// probe decides the common case; anything it rejects is checked again
+/// with the decoder's own types, so the guard never refuses a message the
+/// server would have read.
 fn is_valid(body: &[u8]) -> bool {
+    if serde_json::from_slice::<Probe<'_>>(body).is_ok_and(|p| p.jsonrpc == "2.0") {
+        return true;
+    }
     serde_json::from_slice::<jsonrpc::Response>(body).is_ok()
         || serde_json::from_slice::<jsonrpc::Request>(body).is_ok()
 }

@@ -186,7 +186,7 @@ fn add_missing(
             index.items[d]
                 .arguments
                 .iter()
-                .filter(|a| !a.optional && !present.iter().any(|p| *p == a.name))
+                .filter(|a| !a.optional && !present.contains(&a.name))
                 .map(|a| (a.name.clone(), "null"))
                 .collect()
         }

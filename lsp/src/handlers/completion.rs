@@ -482,7 +482,7 @@ impl Cx<'_> {
             return;
         };
         for arg in &self.index.items[d].arguments {
-            if present_attrs.iter().any(|p| *p == arg.name) {
+            if present_attrs.contains(&arg.name) {
                 continue;
             }
             items.push(

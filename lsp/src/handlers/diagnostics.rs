@@ -3,9 +3,9 @@
 //!
 //! Push: one task waits for the writer's "something changed" signal and
 //! publishes for every file of the changed modules, skipping unchanged
-//! lists. Edits that arrive while it computes cancel the computation
-//! (salsa), so a burst of keystrokes costs one analysis: that is the
-//! debounce, with no timer to wait out.
+//! lists. The debounce is light: the task lets requests in flight (a
+//! completion typed with the edit) finish first, and edits that arrive while it computes cancel the computation (salsa), so a
+//! burst of keystrokes costs one analysis.
 //!
 //! Pull: clients that support `textDocument/diagnostic` pull the files they
 //! have open; only the other files of the module are pushed, so nothing is
@@ -84,13 +84,24 @@ struct Target {
     file: SourceFile,
     uri: Uri,
     version: Option<i32>,
+    /// The client pulls this one: compute, compare, do not push.
+    pulled: bool,
+}
+
+/// Diagnostics of one file: the document, its version, whether the client
+/// pulls them, the list.
+struct Publication {
+    uri: Uri,
+    version: Option<i32>,
+    pulled: bool,
+    items: Vec<lsp::Diagnostic>,
 }
 
 /// The diagnostics of every file of the changed modules.
 fn compute(
     world: &World,
     jobs: &[(alloy_analysis::Config, Vec<Target>)],
-) -> Cancellable<Vec<(Uri, Option<i32>, Vec<lsp::Diagnostic>)>> {
+) -> Cancellable<Vec<Publication>> {
     let mut out = Vec::new();
     for (config, targets) in jobs {
         if targets.is_empty() {
@@ -110,17 +121,30 @@ fn compute(
                     items.push(to_lsp(world, &index, d)?);
                 }
             }
-            out.push((target.uri.clone(), target.version, items));
+            out.push(Publication {
+                uri: target.uri.clone(),
+                version: target.version,
+                pulled: target.pulled,
+                items,
+            });
         }
     }
     Ok(out)
 }
 
+/// How long diagnostics may wait for requests in flight.
+const REQUESTS_FIRST: Duration = Duration::from_millis(100);
+
 /// The push loop; runs for the life of the server.
 pub async fn publisher(shared: Arc<Shared>, client: Client) {
     let mut published: HashMap<Uri, Vec<lsp::Diagnostic>> = HashMap::new();
+    // In pull mode, what the open documents' diagnostics were last time: a
+    // change (from an edit of another file of the module) means the client
+    // must pull again.
+    let mut pulled: HashMap<Uri, Vec<lsp::Diagnostic>> = HashMap::new();
     loop {
         shared.dirty_notify.notified().await;
+        shared.let_requests_go_first(REQUESTS_FIRST).await;
         let changed = match shared.dirty.lock() {
             Ok(mut dirty) => std::mem::take(&mut *dirty),
             Err(_) => return,
@@ -146,13 +170,11 @@ pub async fn publisher(shared: Arc<Shared>, client: Client) {
                     .iter()
                     .filter_map(|(path, &file)| {
                         let doc = state.docs.get(path);
-                        if caps.pull_diagnostics && doc.is_some() {
-                            return None;
-                        }
                         Some(Target {
                             file,
                             uri: doc.map(|d| d.uri.clone()).or_else(|| world.uri_of(path))?,
                             version: doc.map(|d| d.version),
+                            pulled: caps.pull_diagnostics && doc.is_some(),
                         })
                     })
                     .collect();
@@ -186,14 +208,23 @@ pub async fn publisher(shared: Arc<Shared>, client: Client) {
                 continue;
             }
         };
-        for (uri, version, items) in results {
-            if published.get(&uri) == Some(&items) {
+        let mut pull_again = changed.refresh;
+        for p in results {
+            if p.pulled {
+                if pulled.get(&p.uri) != Some(&p.items) {
+                    pulled.insert(p.uri, p.items);
+                    pull_again = true;
+                }
                 continue;
             }
-            published.insert(uri.clone(), items.clone());
-            client.publish_diagnostics(uri, items, version).await;
+            pulled.remove(&p.uri);
+            if published.get(&p.uri) == Some(&p.items) {
+                continue;
+            }
+            published.insert(p.uri.clone(), p.items.clone());
+            client.publish_diagnostics(p.uri, p.items, p.version).await;
         }
-        if caps.pull_diagnostics && caps.diagnostic_refresh && changed.refresh {
+        if caps.pull_diagnostics && caps.diagnostic_refresh && pull_again {
             // The client answers this request; never make the loop wait.
             let client = client.clone();
             tokio::spawn(async move {

@@ -15,9 +15,19 @@ def pytest_report_header(config):
     return f"alloy binary: {ALLOY_BIN}"
 
 
+def accept_registrations(lsp_client: LanguageClient):
+    """Answer `client/registerCapability` as VS Code and Neovim do (the
+    server asks to watch `*.alloy` files when the client supports it)."""
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def _register(params: types.RegistrationParams):
+        return None
+
+
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[ALLOY_BIN, "lsp"]))
 async def client(lsp_client: LanguageClient):
     """A client with the capabilities of VS Code (push diagnostics, UTF-16)."""
+    accept_registrations(lsp_client)
     result = await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
@@ -35,6 +45,7 @@ async def client(lsp_client: LanguageClient):
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[ALLOY_BIN, "lsp"]))
 async def neovim_client(lsp_client: LanguageClient):
     """A client with the capabilities of Neovim 0.11 (pull diagnostics, UTF-8)."""
+    accept_registrations(lsp_client)
     result = await lsp_client.initialize_session(
         types.InitializeParams(capabilities=client_capabilities("neovim@v0.11"))
     )

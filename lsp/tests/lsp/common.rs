@@ -191,6 +191,20 @@ impl Client {
         }
     }
 
+    /// Notifications received so far (without waiting) that match.
+    pub fn buffered_matching(&mut self, matches: impl Fn(&Value) -> bool) -> Vec<Value> {
+        while let Ok(message) = self.incoming.try_recv() {
+            if message.get("method").is_some() {
+                self.buffered.push_back(message);
+            }
+        }
+        self.buffered
+            .iter()
+            .filter(|m| matches(m))
+            .cloned()
+            .collect()
+    }
+
     /// Waits for `publishDiagnostics` for `uri` whose list satisfies `pred`.
     pub async fn diagnostics(
         &mut self,
@@ -326,7 +340,7 @@ pub fn apply_edits(text: &str, edits: &[Value]) -> String {
             (start, end, e["newText"].as_str().unwrap_or("").to_owned())
         })
         .collect();
-    edits.sort_by(|a, b| b.0.cmp(&a.0));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     let mut out = text.to_owned();
     for (start, end, new) in edits {
         out.replace_range(start..end, &new);

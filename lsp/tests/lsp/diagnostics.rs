@@ -275,3 +275,46 @@ async fn closing_a_buffer_goes_back_to_the_file_on_disk() {
         .await;
     client.diagnostics(&a, |d| d.is_empty()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pulling_clients_are_asked_to_pull_again_when_another_file_changes_them() {
+    let mut caps = editor_capabilities();
+    caps["textDocument"]["diagnostic"] = json!({});
+    caps["workspace"]["diagnostics"] = json!({"refreshSupport": true});
+    let a_text = "loki.source.api \"a\" {\n\thttp {\n\t\tlisten_port = 9999\n\t}\n\tforward_to = [loki.write.x.receiver]\n}\n";
+    let b_text = "loki.write \"x\" {\n\tendpoint {\n\t\turl = \"http://x\"\n\t}\n}\n";
+    let dir = Dir::new(&[("a.alloy", a_text), ("b.alloy", b_text)]);
+    let mut client = Client::initialized(caps, json!({})).await;
+    client.open(&dir.uri("a.alloy"), a_text).await;
+    client.open(&dir.uri("b.alloy"), b_text).await;
+    let report = client
+        .request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": dir.uri("a.alloy")}}),
+        )
+        .await
+        .expect("report");
+    assert!(!codes(report["items"].as_array().expect("items")).contains(&"AL0401".to_owned()));
+    // Renaming the block in b.alloy breaks the reference in a.alloy.
+    client
+        .change(&dir.uri("b.alloy"), 2, &b_text.replace("\"x\"", "\"y\""))
+        .await;
+    client
+        .wait_for("workspace/diagnostic/refresh", |m| {
+            m["method"] == "workspace/diagnostic/refresh"
+        })
+        .await;
+    let report = client
+        .request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": dir.uri("a.alloy")}}),
+        )
+        .await
+        .expect("report");
+    assert!(codes(report["items"].as_array().expect("items")).contains(&"AL0401".to_owned()));
+    // Open documents are never pushed to a pulling client.
+    let pushed = client.buffered_matching(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == dir.uri("a.alloy")
+    });
+    assert!(pushed.is_empty(), "{pushed:?}");
+}

@@ -220,9 +220,14 @@ async fn file_watchers_are_registered_when_the_client_allows() {
     caps["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"] = json!(true);
     let mut client = Client::initialized(caps, json!({})).await;
     let request = client
-        .wait_for("client/registerCapability", |m| m["method"] == "client/registerCapability")
+        .wait_for("client/registerCapability", |m| {
+            m["method"] == "client/registerCapability"
+        })
         .await;
     let registration = &request["params"]["registrations"][0];
     assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
-    assert_eq!(registration["registerOptions"]["watchers"][0]["globPattern"], "**/*.alloy");
+    assert_eq!(
+        registration["registerOptions"]["watchers"][0]["globPattern"],
+        "**/*.alloy"
+    );
 }
