@@ -1,6 +1,8 @@
 //! `alloy check` / `alloy validate` as a user runs them: inputs, output
 //! formats and exit codes.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -232,4 +234,71 @@ fn upstream_format_runs_upstream_checks_only_unless_asked() {
         "{}",
         run.stdout
     );
+}
+
+/// Upstream's `EnsureUTF8`, on its own sample files: UTF-16 and UTF-32
+/// (by their byte order mark) and invalid UTF-8 without a mark are refused
+/// before parsing; UTF-8, with or without a mark, goes on to the parser.
+#[test]
+fn files_upstream_refuses_to_decode() {
+    let Some(root) = common::conformance_dir() else {
+        return;
+    };
+    let samples = root.join("internal/static/config/encoder");
+    let dir = scratch("encoding", &[]);
+    let cases = [
+        (
+            "test_encoding_utf16be.txt",
+            Some("configuration is encoded with UTF16BigEndian but must be utf8"),
+        ),
+        (
+            "test_encoding_utf16le.txt",
+            Some("configuration is encoded with UTF16LittleEndian but must be utf8"),
+        ),
+        (
+            "test_encoding_utf32be.txt",
+            Some("configuration is encoded with UTF32BigEndian but must be utf8"),
+        ),
+        (
+            "test_encoding_utf32le.txt",
+            Some("configuration is encoded with UTF32LittleEndian but must be utf8"),
+        ),
+        (
+            "test_encoding_unknown.txt",
+            Some("unknown encoding for config"),
+        ),
+        ("test_encoding_utf8.txt", None),
+        ("test_encoding_utf8bom.txt", None),
+    ];
+    for (name, refusal) in cases {
+        let bytes = std::fs::read(samples.join(name)).expect("sample file");
+        std::fs::write(dir.join(name), bytes).expect("copy sample");
+        let run = alloy(&dir, &["check", "--format=json", name], None);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
+        let items = report.as_array().expect("array");
+        let refused: Vec<&serde_json::Value> =
+            items.iter().filter(|d| d["code"] == "AL0003").collect();
+        match refusal {
+            Some(message) => {
+                assert_eq!(run.code, 1, "{name}");
+                // Only the refusal: upstream never parses the file.
+                assert_eq!(items.len(), 1, "{name}: {report:#}");
+                assert_eq!(refused[0]["message"], message, "{name}");
+                assert_eq!(refused[0]["start"]["line"], 1, "{name}");
+                let validate = alloy(&dir, &["validate", name], None);
+                assert_eq!(validate.code, 1, "{name}");
+                assert_eq!(validate.stdout, "", "{name}");
+                assert_eq!(
+                    validate.stderr,
+                    format!("validation failed: {message}Error: validation failed\n"),
+                    "{name}"
+                );
+            }
+            // The samples are YAML, so they fail, but as syntax.
+            None => {
+                assert!(refused.is_empty(), "{name}: {report:#}");
+                assert!(items.iter().all(|d| d["code"] == "AL0001"), "{name}");
+            }
+        }
+    }
 }

@@ -1,5 +1,8 @@
 //! Times the phases of a cold check of a generated config (for profiling;
 //! `cargo run --release -p alloy-analysis --example check_profile [MB]`).
+//! Other modes: `recheck` (best of 40 re-checks after a one-character
+//! edit), `once KB` and `edits N` (for callgrind), `bytes N` / `lines N`
+//! (print a generated config). See docs/benchmarks.md, "check".
 
 use std::time::Instant;
 
@@ -11,6 +14,35 @@ mod bench;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // `check_profile once KB` / `check_profile edits N`: one cold check, or
+    // N re-checks after one-character edits, with nothing else, for
+    // `valgrind --tool=callgrind` (instruction counts are stable where
+    // timings on a shared machine are not).
+    if let (Some("once"), Some(kb)) = (
+        args.get(1).map(String::as_str),
+        args.get(2).and_then(|n| n.parse::<usize>().ok()),
+    ) {
+        let text = bench::config_of_size(kb << 10);
+        let mut host = alloy_analysis::AnalysisHost::new();
+        let file = host.set_file("big.alloy", text.as_bytes());
+        let config = host.new_config(vec![file]);
+        let n = host.analysis().diagnostics(config).map_or(0, |d| d.len());
+        eprintln!("{n} diagnostics");
+        std::mem::forget(host);
+        return;
+    }
+    if let (Some("edits"), Some(n)) = (
+        args.get(1).map(String::as_str),
+        args.get(2).and_then(|n| n.parse::<u8>().ok()),
+    ) {
+        let text = bench::config_of_lines(10_000);
+        let mut host = alloy_analysis::AnalysisHost::new();
+        let file = host.set_file("big.alloy", text.as_bytes());
+        let config = host.new_config(vec![file]);
+        host.analysis().diagnostics(config).expect("not cancelled");
+        edit_loop(&mut host, config, &text, n);
+        return;
+    }
     // `check_profile lines N` / `check_profile bytes N` print a generated
     // config instead (for timing the CLI).
     if let (Some(kind), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse().ok())) {
@@ -89,4 +121,18 @@ fn recheck() {
         let _ = n;
     }
     eprintln!("best of 40: bare parse {best_parse:?}; set_file + diagnostics {best_check:?}");
+}
+
+/// The measured part of `check_profile edits N`, kept out of line so that
+/// callgrind can collect it alone (`--toggle-collect='*edit_loop*'`).
+#[inline(never)]
+fn edit_loop(host: &mut alloy_analysis::AnalysisHost, config: Config, text: &str, n: u8) {
+    let site = text.find("tenant-7\"").expect("edit site") + "tenant-".len();
+    for round in 0..n {
+        let mut bytes = text.to_owned().into_bytes();
+        bytes[site] = b'0' + round % 10;
+        host.set_file("big.alloy", bytes);
+        let d = host.analysis().diagnostics(config).map_or(0, |d| d.len());
+        std::hint::black_box(d);
+    }
 }

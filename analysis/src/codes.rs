@@ -67,6 +67,7 @@ macro_rules! codes {
 codes! {
     Syntax = "AL0001", Error, "syntax error";
     TopLevelAttribute = "AL0002", Error, "attribute at the top level of a config";
+    Encoding = "AL0003", Error, "file not encoded as UTF-8";
     UnknownComponent = "AL0101", Error, "unknown component";
     MissingLabel = "AL0102", Error, "block that must have a label has none";
     DuplicateBlock = "AL0103", Error, "block declared twice";
@@ -96,6 +97,7 @@ codes! {
     ExperimentalStdlib = "AL0404", Error, "experimental standard-library function below the stability level";
     UnknownStdlib = "AL0405", Error, "unknown standard-library function";
     UnknownExport = "AL0406", Error, "reference to an export the component does not have";
+    StdlibArity = "AL0407", Error, "standard-library function called with the wrong number of arguments";
     Cycle = "AL0501", Error, "components that reference each other in a cycle";
     SelfReference = "AL0502", Error, "component that references itself";
     SignalMismatch = "AL0601", Error, "telemetry sent to a component that does not accept it";

@@ -216,20 +216,14 @@ impl<'db> Mapper<'db> {
                         });
                     }
                 }
-                SemFix::AddAttributes { at, names } => {
-                    if let Some((file, range)) = self.range(at) {
-                        // Before the block's closing `}`.
-                        let end = range
-                            .end()
-                            .checked_sub(TextSize::from(1))
-                            .unwrap_or(range.end());
-                        let insert = TextRange::empty(end);
-                        let text: String = names.iter().map(|n| format!("\t{n} = \n")).collect();
+                SemFix::AddAttributes { at, attributes } => {
+                    if let Some((file, range, text)) = self.add_attributes(at, attributes) {
+                        let names: Vec<&str> = attributes.iter().map(|(n, _)| n.as_str()).collect();
                         fixes.push(Fix {
                             title: format!("add {}", names.join(", ")),
                             edits: vec![TextEdit {
                                 file,
-                                range: insert,
+                                range,
                                 new_text: text,
                             }],
                         });
@@ -264,13 +258,113 @@ impl<'db> Mapper<'db> {
     }
 }
 
-/// Syntax-stage diagnostics: parse errors and top-level attributes. Upstream
-/// stops after this stage when there are any.
+impl<'db> Mapper<'db> {
+    /// The edit adding `attributes` (name, value) to the block at `at`: one
+    /// line each before its closing `}`, indented like the block's other
+    /// statements (or one tab deeper than the brace).
+    fn add_attributes(
+        &mut self,
+        at: &Anchor<'db>,
+        attributes: &[(String, String)],
+    ) -> Option<(SourceFile, TextRange, String)> {
+        let Anchor::Item(item, node, _) = *at else {
+            return None;
+        };
+        let (file, block) = self.node(item, node.0)?;
+        let r_curly = block
+            .children_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() == SyntaxKind::R_CURLY)
+            .last()?;
+        let closing = line_indent(&r_curly);
+        let outer = block
+            .first_token()
+            .and_then(|t| line_indent(&t))
+            .unwrap_or_default();
+        let inner = block
+            .children()
+            .find(|n| matches!(n.kind(), SyntaxKind::ATTRIBUTE | SyntaxKind::BLOCK))
+            .and_then(|n| line_indent(&n.first_token()?))
+            .unwrap_or_else(|| {
+                // An empty body: one level deeper than the brace, in the
+                // brace's own style (spaces stay spaces).
+                let base = closing.as_deref().unwrap_or(&outer);
+                let unit = if !base.is_empty() && !base.contains('\t') {
+                    "  "
+                } else {
+                    "\t"
+                };
+                format!("{base}{unit}")
+            });
+        let lines: String = attributes
+            .iter()
+            .map(|(name, value)| format!("{inner}{name} = {value}\n"))
+            .collect();
+        Some(match closing {
+            // `}` on its own line: insert whole lines before that line.
+            Some(indent) => {
+                let brace = r_curly.text_range().start();
+                let start = brace
+                    .checked_sub(TextSize::of(indent.as_str()))
+                    .unwrap_or(brace);
+                (file, TextRange::empty(start), lines)
+            }
+            // `{ }` or `a = 1 }`: break the line before the brace.
+            None => {
+                let start = r_curly.text_range().start();
+                (file, TextRange::empty(start), format!("\n{lines}{outer}"))
+            }
+        })
+    }
+}
+
+/// The indentation of `token`'s line when only whitespace precedes it on
+/// that line (newline tokens carry the next line's indentation).
+fn line_indent(token: &alloy_syntax::SyntaxToken) -> Option<String> {
+    let mut indent = String::new();
+    let mut current = token.prev_token();
+    while let Some(t) = current {
+        let text = t.text();
+        match t.kind() {
+            SyntaxKind::NEWLINE => {
+                let tail = text.rsplit('\n').next().unwrap_or("");
+                return Some(format!("{tail}{indent}"));
+            }
+            SyntaxKind::WHITESPACE => {
+                indent = format!("{text}{indent}");
+                current = t.prev_token();
+            }
+            _ => return None,
+        }
+    }
+    // The start of the file.
+    Some(indent)
+}
+
+/// Syntax-stage diagnostics: files upstream refuses to decode, parse errors
+/// and top-level attributes. Upstream stops after this stage when there are
+/// any.
 pub(crate) fn syntax_diagnostics(db: &dyn salsa::Database, config: Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for &file in config.files(db) {
         let parse = parse(db, file);
         let path = file.path(db).clone();
+        // Upstream refuses the file before parsing it.
+        if let Err(err) = crate::encoding::check(file.bytes(db), || parse.had_invalid_utf8()) {
+            out.push(Diagnostic {
+                file,
+                path,
+                range: TextRange::empty(TextSize::from(0)),
+                code: Code::Encoding,
+                severity: Severity::Error,
+                message: err.to_string(),
+                upstream: true,
+                notes: Vec::new(),
+                fixes: Vec::new(),
+                related: Vec::new(),
+            });
+            continue;
+        }
         for error in parse.errors() {
             out.push(Diagnostic {
                 file,

@@ -112,8 +112,8 @@ const PUSHED: SignalSet = SignalSet::of(&[
     Signal::Profiles,
 ]);
 
-/// Tarjan's algorithm, iterative; components come out in the order their
-/// roots are first visited, roots taken in node order.
+/// Tarjan's algorithm, iterative: the components of more than one node (the
+/// cycles), ordered by their smallest node.
 fn strongly_connected(adjacency: &[Vec<usize>]) -> Vec<Vec<usize>> {
     let n = adjacency.len();
     let mut index = vec![usize::MAX; n];
@@ -165,7 +165,9 @@ fn strongly_connected(adjacency: &[Vec<usize>]) -> Vec<Vec<usize>> {
         }
     }
     // Report cycles in the order of their first member, as upstream's
-    // ordered walk does.
+    // ordered walk does. Only cycles matter: sorting every node's
+    // one-member component of a large config shows in profiles.
+    out.retain(|c| c.len() > 1);
     out.sort_by_key(|c| c.iter().copied().min().unwrap_or(0));
     out
 }
@@ -221,15 +223,13 @@ pub fn graph_diagnostics(db: &dyn salsa::Database, config: Config) -> Vec<SemDia
         let Some(&scope) = tree.scope_of.get(&item) else {
             continue;
         };
-        let id = item.id(db);
-        if crate::scope::classify(item.name(db), &id) != ItemKind::Component
-            || tree.custom(scope, item.name(db)).is_some()
-        {
+        if item.kind(db) != ItemKind::Component || tree.custom(scope, item.name(db)).is_some() {
             continue;
         }
         let Some(component) = catalogue::component(item.name(db)) else {
             continue;
         };
+        let id = item.id(db);
         let signals = component.signals;
         let at = Anchor::item(item, NodeId(0), Span::Name);
         let pushed_in = signals.accepts.intersection(PUSHED);

@@ -35,11 +35,16 @@
 //! Inputs: [`SourceFile`] (path, bytes), [`Config`] (files), [`Settings`].
 //! Derived, in layers:
 //!
-//! 1. `parse` (the green tree; LRU-bounded) and `item_index`: each
-//!    module-level block becomes an [`hir::Item`], a salsa tracked struct
-//!    whose identity is its file, name, label and parent and whose lowered,
-//!    position-free body is a separately tracked field. These two re-run on
-//!    every edit of a file; they are the syntactic layer.
+//! 1. `parse` (the green tree; LRU-bounded), `item_index` and `item_data`:
+//!    each module-level block becomes an [`hir::Item`], a salsa tracked
+//!    struct whose identity is its file, name, label and parent and whose
+//!    subtree is a separately tracked field ([`hir::items::ItemSyntax`],
+//!    compared by the block's source text, a `memcmp`, rather than by
+//!    walking two trees); `item_data` lowers that subtree into a
+//!    position-free body. `parse` and `item_index` re-run on every edit of
+//!    a file (the index reads green nodes only, no red-tree cursors);
+//!    `item_data` re-runs for the items whose text changed. This is the
+//!    syntactic layer.
 //! 2. Semantic queries read only the index and item bodies: `module_tree`
 //!    (scopes: a config is one scope, each `declare` body its own, each
 //!    `foreach` template nested), `item_references` (resolution),
@@ -52,7 +57,15 @@
 //! result that really changed). An edit to whitespace or comments leaves
 //! every body equal: no semantic query re-runs. Positions are attached only
 //! at the edge (`diag`), outside salsa. `tests/incremental.rs` asserts both
-//! with salsa's event log.
+//! with salsa's event log. The other items' memos are still re-validated
+//! (salsa walks their dependencies, about three memos per item); that and
+//! the parse are what a re-check costs (`docs/benchmarks.md`, "check").
+//!
+//! `config_diagnostics` runs every item's checks before it builds the
+//! component graph: salsa keeps one dependency set per query depth and
+//! clears it after each query in time proportional to the largest set that
+//! depth ever held, so thousands of small queries must not follow one that
+//! depends on every item at the same depth.
 //!
 //! The checks and their codes are documented in `docs/checks.md`.
 
@@ -61,6 +74,7 @@ mod check;
 pub mod codes;
 mod db;
 mod diag;
+pub mod encoding;
 mod graph;
 pub mod hir;
 mod host;

@@ -58,6 +58,20 @@ pub enum ItemKind {
     Service,
 }
 
+/// [`classify`] from a block's name and label: a service's id has no dot,
+/// so it is a service exactly when it has no label and its name is one.
+pub(crate) fn classify_parts(name: &str, label: Option<&str>) -> ItemKind {
+    if name == "declare" {
+        ItemKind::Declare
+    } else if CONFIG_BLOCK_NAMES.contains(&name) {
+        ItemKind::Config
+    } else if label.is_none() && SERVICE_NAMES.contains(&name) {
+        ItemKind::Service
+    } else {
+        ItemKind::Component
+    }
+}
+
 pub fn classify(name: &str, id: &str) -> ItemKind {
     if name == "declare" {
         ItemKind::Declare
@@ -241,23 +255,39 @@ fn build_scope<'db>(
         custom: FxHashMap::default(),
     };
     // Duplicates are tracked per kind, as upstream keeps one map per kind.
-    let mut seen: [FxHashMap<String, Item<'db>>; 4] = Default::default();
+    // `nodes` holds the first item of any kind for each id; only when an id
+    // comes again (rare) are the first items per kind looked up, so the
+    // common case stores each id once.
+    let mut first_of_kind: FxHashMap<(String, usize), Item<'db>> = FxHashMap::default();
     for &item in items {
         let name = item.name(db);
         let item_id = item.id(db);
         let kind = classify(name, &item_id);
         let slot = kind as usize;
-        let duplicate = match seen[slot].get(&item_id) {
-            Some(original) => {
-                scope.duplicate_of.insert(item, *original);
-                true
-            }
-            None => {
-                seen[slot].insert(item_id.clone(), item);
+        let duplicate = match scope.nodes.entry(item_id) {
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(item);
                 false
             }
+            std::collections::hash_map::Entry::Occupied(entry) => {
+                let first = *entry.get();
+                let original = if classify(first.name(db), entry.key()) == kind {
+                    Some(first)
+                } else {
+                    match first_of_kind.entry((entry.key().clone(), slot)) {
+                        std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(item);
+                            None
+                        }
+                    }
+                };
+                if let Some(original) = original {
+                    scope.duplicate_of.insert(item, original);
+                }
+                original.is_some()
+            }
         };
-        scope.nodes.entry(item_id).or_insert(item);
         match kind {
             ItemKind::Declare => {
                 if let Some(label) = item.label(db) {

@@ -133,6 +133,60 @@ fn fixes_carry_edits() {
     assert!(missing.fixes[0].edits[0].new_text.contains("filename = "));
 }
 
+/// Applies the first fix of the first diagnostic with `code`.
+fn fixed(text: &str, code: Code) -> String {
+    let mut host = AnalysisHost::new();
+    let file = host.set_file("fix.alloy", text.as_bytes());
+    let config = host.new_config(vec![file]);
+    let diagnostics = host.analysis().diagnostics(config).expect("not cancelled");
+    let d = diagnostics
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or_else(|| panic!("no {code} in {diagnostics:#?}"));
+    let edit = &d.fixes[0].edits[0];
+    let mut out = text.to_owned();
+    out.replace_range(std::ops::Range::<usize>::from(edit.range), &edit.new_text);
+    out
+}
+
+#[test]
+fn missing_attributes_are_added_with_a_placeholder_of_their_type() {
+    // A line of its own, indented like the other statements.
+    assert_eq!(
+        fixed(
+            "local.file \"a\" {\n  is_secret = false\n}\n",
+            Code::MissingAttribute
+        ),
+        "local.file \"a\" {\n  is_secret = false\n  filename = \"\"\n}\n"
+    );
+    // An empty body on one line gets broken up.
+    assert_eq!(
+        fixed("local.file \"a\" { }\n", Code::MissingAttribute),
+        "local.file \"a\" { \n\tfilename = \"\"\n}\n"
+    );
+    // A nested block, in the file's indentation style.
+    assert_eq!(
+        fixed(
+            "prometheus.remote_write \"a\" {\n  endpoint {\n  }\n}\n",
+            Code::MissingAttribute
+        ),
+        "prometheus.remote_write \"a\" {\n  endpoint {\n    url = \"\"\n  }\n}\n"
+    );
+    // Lists, numbers, booleans, durations and objects.
+    let scrape = fixed("prometheus.scrape \"a\" {\n}\n", Code::MissingAttribute);
+    assert!(scrape.contains("\ttargets = []\n"), "{scrape}");
+    for (text, expected) in [
+        ("discovery.file \"a\" {\n}\n", "files = []"),
+        (
+            "otelcol.processor.memory_limiter \"a\" {\n  output { }\n}\n",
+            "check_interval = \"1m\"",
+        ),
+    ] {
+        let out = fixed(text, Code::MissingAttribute);
+        assert!(out.contains(expected), "{out}");
+    }
+}
+
 #[test]
 fn scopes_follow_upstream() {
     let mut host = AnalysisHost::new();
@@ -210,4 +264,88 @@ fn queries_survive_broken_text() {
         analysis.references(config, file, at).expect("references");
         analysis.graph(config).expect("graph");
     }
+}
+
+#[test]
+fn stdlib_calls_are_checked_against_the_catalogue_arity() {
+    let mut host = AnalysisHost::new();
+    host.set_settings(Stability::Experimental, false);
+    let text = r#"local.file "a" {
+  filename = sys.env("A", "B")
+  is_secret = coalesce() == null
+}
+
+local.file "b" {
+  filename = string.format("%s-%s", "x", "y")
+  detector = string.join(["a"])
+}
+
+local.file "c" {
+  filename = encoding.to_json(array.combine_maps([], []))
+}
+"#;
+    let file = host.set_file("arity.alloy", text.as_bytes());
+    let config = host.new_config(vec![file]);
+    let diagnostics = host.analysis().diagnostics(config).expect("not cancelled");
+    let mut messages: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::StdlibArity)
+        .map(|d| d.message.as_str())
+        .collect();
+    messages.sort_unstable();
+    assert_eq!(
+        messages,
+        [
+            "combine_maps: expected 3 or 4 arguments, got 2",
+            "string.join: expected 2 args, got 1",
+            "sys.env: expected 1 args, got 2",
+        ]
+    );
+}
+
+#[test]
+fn files_upstream_cannot_decode_are_refused_before_parsing() {
+    let mut host = AnalysisHost::new();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend("a = 1\n".encode_utf16().flat_map(u16::to_le_bytes));
+    let refused = host.set_file("utf16.alloy", utf16);
+    let fine = host.set_file("fine.alloy", &b"local.file \"a\" { filename = 1 }\n"[..]);
+    let config = host.new_config(vec![refused, fine]);
+    let diagnostics = host.analysis().diagnostics(config).expect("not cancelled");
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].code, Code::Encoding);
+    assert_eq!(diagnostics[0].path, "utf16.alloy");
+    assert_eq!(
+        diagnostics[0].message,
+        "configuration is encoded with UTF16LittleEndian but must be utf8"
+    );
+    // Invalid UTF-8 without a byte order mark; with one, the parser reports it.
+    host.set_file("utf16.alloy", &b"a = \"\xfa\"\n"[..]);
+    let diagnostics = host.analysis().diagnostics(config).expect("not cancelled");
+    assert_eq!(diagnostics[0].message, "unknown encoding for config");
+    host.set_file("utf16.alloy", &b"\xef\xbb\xbfa = \"\xfa\"\n"[..]);
+    let diagnostics = host.analysis().diagnostics(config).expect("not cancelled");
+    assert!(
+        diagnostics.iter().all(|d| d.code == Code::Syntax),
+        "{diagnostics:#?}"
+    );
+}
+
+/// Duplicates are per kind, as upstream keeps one map per kind: a declare
+/// and a component may share an id, two components may not.
+#[test]
+fn duplicates_are_counted_per_kind() {
+    let mut host = AnalysisHost::new();
+    let text = "declare \"x\" { }\ndeclare.x { }\ndeclare.x { }\ndeclare \"x\" { }\n";
+    let file = host.set_file("dup.alloy", text.as_bytes());
+    let config = host.new_config(vec![file]);
+    let diagnostics = host.analysis().diagnostics(config).expect("not cancelled");
+    let lines: Vec<usize> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::DuplicateBlock)
+        .map(|d| text[..usize::from(d.range.start())].lines().count() + 1)
+        .collect();
+    // The second component (line 3) and the second declare (line 4).
+    assert_eq!(lines.len(), 2, "{diagnostics:#?}");
+    assert!(lines.contains(&3) && lines.contains(&4), "{lines:?}");
 }

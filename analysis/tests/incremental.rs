@@ -165,3 +165,22 @@ fn snapshots_are_cancelled_by_writes() {
     let diagnostics = host.analysis().diagnostics(config).expect("fresh snapshot");
     assert!(diagnostics.iter().all(|d| d.code != Code::Syntax));
 }
+
+/// Salsa clears each depth's dependency set in time proportional to the
+/// largest set that depth ever held, so the per-item checks must all run
+/// before the graph, which depends on every item (see `config_diagnostics`).
+#[test]
+fn item_checks_run_before_the_graph() {
+    let (mut host, log) = host_with_log();
+    let file = host.set_file("main.alloy", CONFIG.as_bytes());
+    let config = host.new_config(vec![file]);
+    host.analysis().diagnostics(config).expect("not cancelled");
+    let ran = take(&log);
+    let position = |name: &str| ran.iter().rposition(|e| query_name(e) == name);
+    let last_check = position("item_diagnostics").expect("item checks ran");
+    let graph = ran
+        .iter()
+        .position(|e| query_name(e) == "component_graph")
+        .expect("graph built");
+    assert!(last_check < graph, "{ran:#?}");
+}

@@ -10,7 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use alloy_analysis::catalogue::Stability;
-use alloy_analysis::{AnalysisHost, Config, Diagnostic, Severity};
+use alloy_analysis::{AnalysisHost, Code, Config, Diagnostic, Severity};
 use clap::{Args, ValueEnum};
 
 /// Output formats.
@@ -181,6 +181,15 @@ pub fn run_validate(args: ValidateArgs) -> ExitCode {
     };
     if report.is_empty() {
         return ExitCode::SUCCESS;
+    }
+    // A file upstream's `EnsureUTF8` refuses is not a diagnostic there: the
+    // first one ends loading, and validate prints the bare error, with no
+    // newline, before its own.
+    let refused = report.iter().find(|d| d.code == Code::Encoding);
+    if let (Format::Upstream, Some(d)) = (args.format, refused) {
+        eprint!("validation failed: {}", d.message);
+        eprintln!("Error: validation failed");
+        return ExitCode::FAILURE;
     }
     // Upstream writes the report to stderr, a bare newline to stdout, then
     // fails with "validation failed"; any diagnostic fails, warnings too.

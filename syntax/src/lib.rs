@@ -58,8 +58,34 @@ impl Parse {
 
     /// Line and column lookup for this tree, in upstream's byte columns of
     /// the original file.
+    ///
+    /// Walks the green tree's tokens instead of rebuilding the text: callers
+    /// (diagnostics, the language server on every request) ask for it often,
+    /// and a copy of a large file costs more than the walk.
     pub fn line_index(&self) -> LineIndex {
-        LineIndex::with_replacements(&self.syntax_node().to_string(), self.replacements.to_vec())
+        let mut line_starts = Vec::with_capacity(usize::from(self.green.text_len()) / 24 + 1);
+        line_starts.push(0);
+        let mut offset = 0u32;
+        let mut stack = vec![self.green.children()];
+        while let Some(children) = stack.last_mut() {
+            match children.next() {
+                Some(rowan::NodeOrToken::Node(node)) => stack.push(node.children()),
+                Some(rowan::NodeOrToken::Token(token)) => {
+                    let text = token.text();
+                    line_starts.extend(
+                        text.bytes()
+                            .enumerate()
+                            .filter(|(_, b)| *b == b'\n')
+                            .map(|(i, _)| offset + i as u32 + 1),
+                    );
+                    offset += text.len() as u32;
+                }
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+        LineIndex::from_line_starts(line_starts, self.replacements.to_vec())
     }
 
     /// Whether some bytes of the input were not valid UTF-8 (and so the
@@ -212,5 +238,45 @@ pub mod bench_support {
             n += 1;
         }
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The walk over tokens must give the index the text would: same line
+    /// starts, same columns across replaced invalid bytes.
+    #[test]
+    fn line_index_from_tokens_matches_the_text() {
+        let inputs: [&[u8]; 7] = [
+            b"",
+            b"a = 1\n",
+            b"a = 1\r\nb = `raw\nstring`\n/* block\ncomment */\nc = \"x\"",
+            b"block \"l\" {\n\tattr = [\n\t\t1,\n\t]\n}\n\n",
+            b"a = \"\xff\xfe\"\nb = 2\n\xc3\n",
+            b"\xef\xbb\xbfa = 1\n\n\nb = {\n}\n",
+            b"broken = [\n  1\n  2\n", // syntax errors: the tree still covers the text
+        ];
+        for bytes in inputs {
+            let parse = parse_file(bytes);
+            let text = parse.syntax_node().to_string();
+            let expected = LineIndex::with_replacements(&text, parse.replacements.to_vec());
+            assert_eq!(parse.line_index(), expected, "{bytes:?}");
+        }
+        let parse = parse_file(b"a = \"\xff\"\nb = \"\xfe\xff\" c\n");
+        let index = parse.line_index();
+        assert_eq!(index.line_count(), 3);
+        // `c` is in column 10 of line 2 of the file: the two invalid bytes
+        // before it count one column each, not three.
+        let c = parse
+            .syntax_node()
+            .to_string()
+            .find(" c")
+            .map(|i| i as u32 + 1);
+        assert_eq!(
+            c.map(|c| index.line_col(c)),
+            Some(LineCol { line: 2, col: 10 })
+        );
     }
 }

@@ -130,6 +130,15 @@ impl LineIndex {
         }
     }
 
+    /// An index from line starts already computed (by walking a tree's
+    /// tokens, see [`crate::Parse::line_index`]).
+    pub(crate) fn from_line_starts(line_starts: Vec<u32>, replacements: Vec<u32>) -> LineIndex {
+        LineIndex {
+            line_starts,
+            replacements,
+        }
+    }
+
     /// Upstream's line and column of a tree offset.
     pub fn line_col(&self, offset: u32) -> LineCol {
         let line = self.line_starts.partition_point(|&start| start <= offset) - 1;

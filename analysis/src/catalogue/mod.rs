@@ -68,8 +68,16 @@ pub fn components() -> &'static [Component] {
 }
 
 /// The component called `name` (e.g. `prometheus.scrape`).
+///
+/// A hash lookup: checks ask for every item's component several times, and
+/// a binary search over the sorted table compares a dozen long names.
 pub fn component(name: &str) -> Option<&'static Component> {
-    find(&generated::COMPONENTS, name, |c| c.name)
+    static BY_NAME: OnceLock<rustc_hash::FxHashMap<&'static str, &'static Component>> =
+        OnceLock::new();
+    BY_NAME
+        .get_or_init(|| generated::COMPONENTS.iter().map(|c| (c.name, c)).collect())
+        .get(name)
+        .copied()
 }
 
 /// Components whose name starts with `prefix`, as a contiguous slice of the
@@ -130,7 +138,17 @@ static TYPE_CACHE: [OnceLock<Type>; generated::TYPE_STRINGS.len()] =
 static ANY: Type = Type::Any;
 
 fn cached_type(ty: &str) -> &'static Type {
-    let Ok(index) = generated::TYPE_STRINGS.binary_search(&ty) else {
+    // Checks ask for the type of every argument they look at; a hash
+    // lookup beats comparing strings in a binary search.
+    static INDEX: OnceLock<rustc_hash::FxHashMap<&'static str, usize>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        generated::TYPE_STRINGS
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (*t, i))
+            .collect()
+    });
+    let Some(&index) = index.get(ty) else {
         return &ANY;
     };
     match TYPE_CACHE.get(index) {

@@ -18,7 +18,7 @@ use crate::db::{Config, Settings};
 use crate::graph::{component_graph, graph_diagnostics};
 use crate::hir::{Body, ExprKind, Item, ItemData, Literal, NodeId, Stmt};
 use crate::resolve::{item_references, Reference};
-use crate::scope::{classify, module_tree, Custom, ItemKind, ScopeId};
+use crate::scope::{module_tree, Custom, ItemKind, ScopeId};
 use schema::Schema;
 pub use sem::{Anchor, Message, SemDiag, SemFix, Span};
 use structure::Definition;
@@ -112,7 +112,7 @@ pub fn item_diagnostics<'db>(
         out: Vec::new(),
     };
     let root = NodeId(0);
-    match classify(&name, &item.id(db)) {
+    match item.kind(db) {
         ItemKind::Declare => {
             match item.label(db) {
                 None => structure::missing_label(&mut cx, "declare block must have a label".into()),
@@ -208,6 +208,7 @@ pub fn item_diagnostics<'db>(
     }
     let head = std::mem::take(&mut cx.out);
     refs::check_references(&mut cx, references, config, tree, scope_id, stability);
+    refs::check_arity(&mut cx);
     ItemDiagnostics { head, tail: cx.out }
 }
 
@@ -253,29 +254,42 @@ fn check_foreach(cx: &mut Cx<'_, '_>, block: &'static catalogue::ConfigBlock, mi
 }
 
 /// Every semantic diagnostic of a config, in upstream's order.
+///
+/// The items' own checks run before the graph is built. Salsa reuses one
+/// dependency set per query depth and clears it after each query; clearing
+/// costs as much as the largest set that depth ever held. The graph depends
+/// on every item, so if it ran first, each of the thousands of item checks
+/// after it at the same depth would pay for clearing a set that size.
 #[salsa::tracked(returns(ref))]
 pub fn config_diagnostics(db: &dyn salsa::Database, config: Config) -> Arc<[SemDiag<'_>]> {
     let tree = module_tree(db, config);
+    let items: FxHashMap<Item<'_>, &ItemDiagnostics<'_>> = tree
+        .scope_of
+        .keys()
+        .map(|&item| (item, item_diagnostics(db, config, item)))
+        .collect();
     let graph = component_graph(db, config);
     let mut out = Vec::new();
-    scope_diagnostics(db, config, tree, graph, ScopeId(0), &mut out);
+    scope_diagnostics(db, &items, tree, graph, ScopeId(0), &mut out);
     out.extend(graph_diagnostics(db, config).iter().cloned());
     out.into()
 }
 
 fn scope_diagnostics<'db>(
     db: &'db dyn salsa::Database,
-    config: Config,
+    items: &FxHashMap<Item<'db>, &ItemDiagnostics<'db>>,
     tree: &crate::scope::ModuleTree<'db>,
     graph: &crate::graph::ComponentGraph<'db>,
     scope: ScopeId,
     out: &mut Vec<SemDiag<'db>>,
 ) {
     for item in tree.scope(scope).ordered() {
-        let diags = item_diagnostics(db, config, item);
+        let Some(diags) = items.get(&item) else {
+            continue;
+        };
         out.extend(diags.head.iter().cloned());
         if let Some(&child) = tree.owned.get(&item) {
-            scope_diagnostics(db, config, tree, graph, child, out);
+            scope_diagnostics(db, items, tree, graph, child, out);
         }
         out.extend(diags.tail.iter().cloned());
     }

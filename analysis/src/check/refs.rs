@@ -215,3 +215,51 @@ fn suggest_node(
     let _ = full;
     best
 }
+
+/// Calls of standard-library functions with a number of arguments the
+/// function does not take (the catalogue's parameter lists; variadic
+/// functions have a minimum). `alloy run` fails on these when it evaluates
+/// the expression; the messages are its own.
+pub(super) fn check_arity(cx: &mut Cx<'_, '_>) {
+    let data = cx.data;
+    for expr in &data.exprs {
+        let crate::hir::ExprKind::Call(callee, args) = &expr.kind else {
+            continue;
+        };
+        let Some(reference) = cx.refs.get(&data.expr(*callee).node) else {
+            continue;
+        };
+        if reference.target != Target::Stdlib {
+            continue;
+        }
+        let name = reference.traversal.joined();
+        let Some(function) = catalogue::stdlib_function(&name) else {
+            continue;
+        };
+        let got = args.len();
+        let (min, max) = function.arity();
+        if got >= min && max.is_none_or(|max| got <= max) {
+            continue;
+        }
+        let short = name.rsplit('.').next().unwrap_or(&name);
+        let message = match max {
+            None => format!("{name}: expected at least {min} args, got {got}"),
+            Some(max) if max != min => {
+                format!("{short}: expected {min} or {max} arguments, got {got}")
+            }
+            // Raw functions that count their arguments themselves.
+            Some(_) if name == "array.group_by" => {
+                format!("{short}: expected {min} arguments, got {got}")
+            }
+            Some(_) => format!("{name}: expected {min} args, got {got}"),
+        };
+        cx.out.push(
+            SemDiag::extended(
+                Code::StdlibArity,
+                Anchor::item(cx.item, expr.node, Span::Node),
+                message,
+            )
+            .with_note(format!("signature: {}", function.signature)),
+        );
+    }
+}

@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 use super::sem::{Anchor, SemDiag, SemFix, Span};
 use super::values;
 use super::Cx;
-use crate::catalogue::{did_you_mean, Argument, BlockSchema, Body as SchemaBody};
+use crate::catalogue::{did_you_mean, enum_rule, Argument, BlockSchema, Body as SchemaBody, Type};
 use crate::codes::Code;
 use crate::hir::{Attr, Block, Body, NodeId, Stmt};
 
@@ -49,13 +49,18 @@ impl Schema<'_> {
         }
     }
 
-    fn required_arguments(&self) -> Vec<&str> {
+    /// Required arguments, with their type when the schema knows it
+    /// (custom components' arguments have none).
+    fn required_arguments(&self) -> Vec<(&str, Option<&'static Type>)> {
         match self {
-            Schema::Catalogue(body) => body.required_arguments().map(|a| a.name).collect(),
+            Schema::Catalogue(body) => body
+                .required_arguments()
+                .map(|a| (a.name, Some(a.parsed_type())))
+                .collect(),
             Schema::Custom(args) => args
                 .iter()
                 .filter(|(_, required)| *required)
-                .map(|(n, _)| n.as_str())
+                .map(|(n, _)| (n.as_str(), None))
                 .collect(),
         }
     }
@@ -96,13 +101,22 @@ pub fn check_body(
             Stmt::Item => {}
         }
     }
-    let missing_attrs: Vec<&str> = schema
+    let missing_attrs: Vec<(&str, Option<&Type>)> = schema
         .required_arguments()
         .into_iter()
-        .filter(|name| !seen.contains(name))
+        .filter(|(name, _)| !seen.contains(name))
         .collect();
-    for name in &missing_attrs {
+    for (name, ty) in missing_attrs {
         let at = Anchor::item(cx.item, node, Span::Node);
+        let value = match enum_rule(cx.owner, path, name) {
+            Some(rule) => rule
+                .values
+                .iter()
+                .find(|v| !v.is_empty())
+                .map(|v| format!("{v:?}")),
+            None => None,
+        }
+        .unwrap_or_else(|| placeholder(ty).to_owned());
         cx.out.push(
             SemDiag::new(
                 Code::MissingAttribute,
@@ -111,7 +125,7 @@ pub fn check_body(
             )
             .with_fix(SemFix::AddAttributes {
                 at,
-                names: vec![(*name).to_owned()],
+                attributes: vec![(name.to_owned(), value)],
             }),
         );
     }
@@ -248,4 +262,39 @@ fn check_block(
         path,
     );
     path.pop();
+}
+
+/// A value of type `ty` for an attribute the user must still fill in: valid
+/// syntax of the right kind, and for durations a valid duration, so that
+/// the fixed block checks clean until the real value goes in. `null` when
+/// nothing better is known (custom components' arguments, `any`, capsules
+/// such as a single receiver, which have no literal form).
+pub(crate) fn placeholder(ty: Option<&Type>) -> &'static str {
+    match ty {
+        Some(Type::String | Type::Secret | Type::OptionalSecret) => "\"\"",
+        Some(Type::Duration) => "\"1m\"",
+        Some(Type::Number) => "0",
+        Some(Type::Bool) => "false",
+        Some(Type::List(_)) => "[]",
+        Some(Type::Map(_) | Type::Object) => "{}",
+        Some(Type::Any | Type::Capsule(_)) | None => "null",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_have_the_kind_of_their_type() {
+        let list = Type::List(Box::new(Type::Map(Box::new(Type::String))));
+        assert_eq!(placeholder(Some(&Type::String)), "\"\"");
+        assert_eq!(placeholder(Some(&Type::Duration)), "\"1m\"");
+        assert!(super::super::values::is_duration("1m"));
+        assert_eq!(placeholder(Some(&Type::Number)), "0");
+        assert_eq!(placeholder(Some(&Type::Bool)), "false");
+        assert_eq!(placeholder(Some(&list)), "[]");
+        assert_eq!(placeholder(Some(&Type::Object)), "{}");
+        assert_eq!(placeholder(None), "null");
+    }
 }

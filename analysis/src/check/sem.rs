@@ -63,8 +63,12 @@ impl From<&str> for Message<'_> {
 pub enum SemFix<'db> {
     /// Replace the anchored text (a misspelt name) with `text`.
     Replace { at: Anchor<'db>, text: String },
-    /// Add the named attributes to the anchored block.
-    AddAttributes { at: Anchor<'db>, names: Vec<String> },
+    /// Add attributes to the anchored block: each name with a placeholder
+    /// value of its type (`""`, `[]`, `{}`, `0`, `false`, `"1m"`).
+    AddAttributes {
+        at: Anchor<'db>,
+        attributes: Vec<(String, String)>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, salsa::SalsaValue)]

@@ -13,11 +13,43 @@
 use std::sync::Arc;
 
 use alloy_syntax::ast::{self, AstNode};
-use alloy_syntax::{GreenNode, SyntaxNode};
+use alloy_syntax::{GreenNode, SyntaxKind, SyntaxNode};
+use rowan::GreenNodeData;
 
 use super::data::ItemData;
+use super::green;
 use super::lower::{self, Container};
 use crate::db::{parse, SourceFile};
+
+/// An item's subtree, as the item's tracked field.
+///
+/// When the index re-runs after an edit, salsa compares each item's new
+/// field with the old one to decide whether the item changed. Comparing
+/// trees walks both; comparing the item's source text is one `memcmp`. In
+/// a file without syntax errors the two agree: a block's tree is a
+/// function of its text (the parser starts every statement in the same
+/// state, and trivia around a block is outside its node). Files with errors
+/// keep no text and compare trees.
+#[derive(Clone, Debug, Eq)]
+pub struct ItemSyntax {
+    green: GreenNode,
+    text: Option<Box<[u8]>>,
+}
+
+impl ItemSyntax {
+    pub fn green(&self) -> &GreenNode {
+        &self.green
+    }
+}
+
+impl PartialEq for ItemSyntax {
+    fn eq(&self, other: &ItemSyntax) -> bool {
+        match (&self.text, &other.text) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.green == other.green,
+        }
+    }
+}
 
 /// A module-level block.
 #[salsa::tracked(debug)]
@@ -36,7 +68,7 @@ pub struct Item<'db> {
     /// The block's green subtree (offsets relative to the block).
     #[tracked]
     #[returns(ref)]
-    pub green: GreenNode,
+    pub syntax: ItemSyntax,
 }
 
 /// The lowered, position-free content of an item. Re-runs only when the
@@ -44,21 +76,39 @@ pub struct Item<'db> {
 /// whitespace or comments.
 #[salsa::tracked(returns(ref))]
 pub fn item_data<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> Arc<ItemData> {
-    let root = SyntaxNode::new_root(item.green(db).clone());
-    let Some(block) = ast::Block::cast(root) else {
+    let green = item.syntax(db).green();
+    if green::kind(green) != SyntaxKind::BLOCK {
         return Arc::default();
-    };
-    let (data, _) = lower::lower_item(&block, Container::of(item.name(db)));
-    Arc::new(data)
+    }
+    Arc::new(lower::lower_item(green, Container::of(item.name(db))))
 }
 
 impl<'db> Item<'db> {
     /// Upstream's block id: name fragments plus the label, joined by dots.
     pub fn id(self, db: &'db dyn salsa::Database) -> String {
+        let name = self.name(db);
         match self.label(db) {
-            Some(label) => format!("{}.{}", self.name(db), label),
-            None => self.name(db).clone(),
+            // Not `format!`: ids are built for every item of every scope.
+            Some(label) => {
+                let mut id = String::with_capacity(name.len() + 1 + label.len());
+                id.push_str(name);
+                id.push('.');
+                id.push_str(label);
+                id
+            }
+            None => name.clone(),
         }
+    }
+
+    /// What kind of graph node the item is ([`crate::scope::classify`]
+    /// without building the id).
+    pub fn kind(self, db: &'db dyn salsa::Database) -> crate::scope::ItemKind {
+        crate::scope::classify_parts(self.name(db), self.label(db).as_deref())
+    }
+
+    /// The block's green subtree.
+    pub fn green(self, db: &'db dyn salsa::Database) -> &'db GreenNode {
+        self.syntax(db).green()
     }
 }
 
@@ -84,52 +134,106 @@ impl<'db> ItemIndex<'db> {
 
 /// Builds the index. This re-runs on every edit of the file (it reads the
 /// tree); everything after it sees equal values unless names, labels or a
-/// body really changed.
+/// body really changed. It reads green nodes only (see [`green`]).
 #[salsa::tracked(returns(ref))]
 pub fn item_index(db: &dyn salsa::Database, file: SourceFile) -> ItemIndex<'_> {
     let parse = parse(db, file);
-    let root = parse.tree();
-    let mut index = ItemIndex {
-        items: Vec::new(),
-        top_level: Vec::new(),
-        children: Vec::new(),
-        top_level_attrs: Vec::new(),
+    // Without errors the tree's text is the file's bytes (invalid UTF-8 is
+    // an error), so item texts are slices of them.
+    let bytes = (!parse.has_errors()).then(|| &**file.bytes(db));
+    let mut indexer = Indexer {
+        db,
+        file,
+        bytes,
+        index: ItemIndex {
+            items: Vec::new(),
+            top_level: Vec::new(),
+            children: Vec::new(),
+            top_level_attrs: Vec::new(),
+        },
     };
-    for (ordinal, stmt) in root.statements().enumerate() {
-        match stmt {
-            ast::Stmt::Block(block) => {
-                let i = add(db, file, &block, None, &mut index);
-                index.top_level.push(i);
+    let mut ordinal = 0u32;
+    for (offset, node) in green::child_nodes_at(parse.green()) {
+        match green::kind(node) {
+            SyntaxKind::BLOCK => {
+                let i = indexer.add(node, offset, None);
+                indexer.index.top_level.push(i);
             }
-            ast::Stmt::Attribute(attr) => {
-                let name = attr.name().map(|t| t.text().to_owned()).unwrap_or_default();
-                index.top_level_attrs.push((name, ordinal as u32));
+            SyntaxKind::ATTRIBUTE => {
+                let name = green::token(node, SyntaxKind::IDENT)
+                    .map(|t| t.text().to_owned())
+                    .unwrap_or_default();
+                indexer.index.top_level_attrs.push((name, ordinal));
+            }
+            _ => continue,
+        }
+        ordinal += 1;
+    }
+    indexer.index
+}
+
+struct Indexer<'a, 'db> {
+    db: &'db dyn salsa::Database,
+    file: SourceFile,
+    bytes: Option<&'a [u8]>,
+    index: ItemIndex<'db>,
+}
+
+impl<'db> Indexer<'_, 'db> {
+    /// Adds the block at `offset` (in the file) and its nested items.
+    fn add(&mut self, block: &GreenNodeData, offset: u32, parent: Option<Item<'db>>) -> u32 {
+        let (name, label) = green::block_header(block);
+        let container = Container::of(&name);
+        let end = offset as usize + usize::from(block.text_len());
+        let text = self
+            .bytes
+            .and_then(|bytes| bytes.get(offset as usize..end))
+            .map(Box::from);
+        let syntax = ItemSyntax {
+            green: block.to_owned(),
+            text,
+        };
+        let item = Item::new(self.db, self.file, name, label, parent, syntax);
+        let i = self.index.items.len() as u32;
+        self.index.items.push(item);
+        self.index.children.push(Vec::new());
+        let mut kids = Vec::new();
+        nested_blocks_at(block, offset, container, &mut |at, child| {
+            kids.push(self.add(child, at, Some(item)));
+        });
+        self.index.children[i as usize] = kids;
+        i
+    }
+}
+
+/// Calls `f` with each nested item block of `block` (at `offset` in the
+/// file) and its offset: the same blocks the lowering leaves out as
+/// [`super::data::Stmt::Item`].
+fn nested_blocks_at(
+    block: &GreenNodeData,
+    offset: u32,
+    container: Container,
+    f: &mut dyn FnMut(u32, &GreenNodeData),
+) {
+    match container {
+        Container::Leaf => {}
+        Container::Declare => {
+            for (at, child) in green::child_nodes_at(block) {
+                if green::kind(child) == SyntaxKind::BLOCK {
+                    f(offset + at, child);
+                }
+            }
+        }
+        Container::Foreach => {
+            for (at, child) in green::child_nodes_at(block) {
+                if green::kind(child) == SyntaxKind::BLOCK
+                    && green::block_name_is(child, "template")
+                {
+                    nested_blocks_at(child, offset + at, Container::Declare, f);
+                }
             }
         }
     }
-    index
-}
-
-fn add<'db>(
-    db: &'db dyn salsa::Database,
-    file: SourceFile,
-    block: &ast::Block,
-    parent: Option<Item<'db>>,
-    index: &mut ItemIndex<'db>,
-) -> u32 {
-    let name = block.name();
-    let nested = nested_blocks(block);
-    let green = block.syntax().green().to_owned();
-    let item = Item::new(db, file, name, block.label(), parent, green);
-    let i = index.items.len() as u32;
-    index.items.push(item);
-    index.children.push(Vec::new());
-    let mut kids = Vec::with_capacity(nested.len());
-    for child in &nested {
-        kids.push(add(db, file, child, Some(item), index));
-    }
-    index.children[i as usize] = kids;
-    i
 }
 
 /// The syntax nodes of a file's items, in [`ItemIndex::items`] order.

@@ -1,14 +1,16 @@
-//! Lowering a block of the rowan tree into [`ItemData`].
+//! Lowering a block of the green tree into [`ItemData`].
 //!
 //! Node ids are preorder numbers, so the walk here must visit every node of
 //! the item in preorder, including ones it has no use for, and must skip the
 //! subtrees of nested items entirely: `crate::diag::map` repeats the same
-//! walk to turn ids back into ranges.
+//! walk on the red tree ([`item_nodes`]) to turn ids back into ranges.
 
 use alloy_syntax::ast::{self, AstNode};
 use alloy_syntax::{SyntaxKind, SyntaxNode};
+use rowan::{GreenNodeData, NodeOrToken};
 
 use super::data::*;
+use super::green;
 
 /// How a block's body is split between the item and its nested items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,23 +33,19 @@ impl Container {
     }
 }
 
-/// Lowers `block`, returning its data and the blocks that are nested items.
-pub fn lower_item(block: &ast::Block, container: Container) -> (ItemData, Vec<ast::Block>) {
+/// Lowers the item whose block is `block`.
+pub fn lower_item(block: &GreenNodeData, container: Container) -> ItemData {
     let mut lowerer = Lowerer::default();
     lowerer.enter(); // the block itself is node 0
-    let mut children = Vec::new();
-    let body = lowerer.body(block.syntax(), container, &mut children);
-    (
-        ItemData {
-            body,
-            exprs: lowerer.exprs,
-        },
-        children,
-    )
+    let body = lowerer.body(block, container);
+    ItemData {
+        body,
+        exprs: lowerer.exprs,
+    }
 }
 
 /// The syntax nodes of an item in [`NodeId`] order: the same walk as the
-/// lowering, kept next to it so the two cannot drift apart.
+/// lowering, on the red tree, kept next to it so the two cannot drift apart.
 pub fn item_nodes(block: &ast::Block, container: Container) -> Vec<SyntaxNode> {
     let mut out = vec![block.syntax().clone()];
     collect_body(block.syntax(), container, &mut out);
@@ -87,73 +85,55 @@ impl Lowerer {
     }
 
     /// Counts a subtree the lowering does not look into.
-    fn skip(&mut self, node: &SyntaxNode) {
-        self.next += node.descendants().count() as u32;
+    fn skip(&mut self, node: &GreenNodeData) {
+        self.next += green::node_count(node);
     }
 
-    fn body(
-        &mut self,
-        node: &SyntaxNode,
-        container: Container,
-        children: &mut Vec<ast::Block>,
-    ) -> Body {
+    fn body(&mut self, node: &GreenNodeData, container: Container) -> Body {
         let mut stmts = Vec::new();
-        for child in node.children() {
-            match child.kind() {
-                SyntaxKind::ATTRIBUTE => {
-                    if let Some(attr) = ast::Attribute::cast(child) {
-                        stmts.push(Stmt::Attr(self.attr(&attr)));
-                    }
-                }
+        for child in green::child_nodes(node) {
+            match green::kind(child) {
+                SyntaxKind::ATTRIBUTE => stmts.push(Stmt::Attr(self.attr(child))),
                 SyntaxKind::BLOCK => {
-                    let Some(block) = ast::Block::cast(child) else {
+                    if container == Container::Declare {
+                        stmts.push(Stmt::Item);
                         continue;
-                    };
-                    match container {
-                        Container::Declare => {
-                            children.push(block);
-                            stmts.push(Stmt::Item);
-                        }
-                        Container::Foreach if block.name() == "template" => {
-                            let node = self.enter();
-                            let body = self.body(block.syntax(), Container::Declare, children);
-                            stmts.push(Stmt::Block(Block {
-                                name: block.name(),
-                                label: block.label(),
-                                node,
-                                body,
-                            }));
-                        }
-                        _ => {
-                            let node = self.enter();
-                            let body = self.body(block.syntax(), Container::Leaf, children);
-                            stmts.push(Stmt::Block(Block {
-                                name: block.name(),
-                                label: block.label(),
-                                node,
-                                body,
-                            }));
-                        }
                     }
+                    let (name, label) = green::block_header(child);
+                    let inner = if container == Container::Foreach && name == "template" {
+                        Container::Declare
+                    } else {
+                        Container::Leaf
+                    };
+                    let node = self.enter();
+                    let body = self.body(child, inner);
+                    stmts.push(Stmt::Block(Block {
+                        name,
+                        label,
+                        node,
+                        body,
+                    }));
                 }
-                _ => self.skip(&child),
+                _ => self.skip(child),
             }
         }
         Body { stmts }
     }
 
-    fn attr(&mut self, attr: &ast::Attribute) -> Attr {
+    fn attr(&mut self, attr: &GreenNodeData) -> Attr {
         let node = self.enter();
         let mut value = None;
-        for child in attr.syntax().children() {
-            if ast::Expr::can_cast(child.kind()) && value.is_none() {
-                value = self.expr(&child);
+        for child in green::child_nodes(attr) {
+            if value.is_none() && is_expr(child) {
+                value = Some(self.expr(child));
             } else {
-                self.skip(&child);
+                self.skip(child);
             }
         }
         Attr {
-            name: attr.name().map(|t| t.text().to_owned()).unwrap_or_default(),
+            name: green::token(attr, SyntaxKind::IDENT)
+                .map(|t| t.text().to_owned())
+                .unwrap_or_default(),
             node,
             value,
         }
@@ -169,106 +149,128 @@ impl Lowerer {
         self.push(node, ExprKind::Missing)
     }
 
-    /// Lowers the expression node `syntax`; `None` only if it is not one.
-    fn expr(&mut self, syntax: &SyntaxNode) -> Option<ExprId> {
-        let expr = ast::Expr::cast(syntax.clone())?;
+    /// Lowers the expression node `syntax` (the caller checked its kind).
+    fn expr(&mut self, syntax: &GreenNodeData) -> ExprId {
+        let kind = green::kind(syntax);
         let node = self.enter();
-        // Sub-expressions in order, plus call arguments and object fields,
-        // which sit under their own nodes.
-        let mut subs: Vec<ExprId> = Vec::new();
+        // Sub-expressions in order (the first two inline: only arrays have
+        // more, and allocating for every access chain shows in profiles),
+        // plus call arguments and object fields, which sit under their own
+        // nodes.
+        let mut first: [Option<ExprId>; 2] = [None, None];
+        let mut elements: Vec<ExprId> = Vec::new();
         let mut args: Vec<ExprId> = Vec::new();
         let mut fields: Vec<Field> = Vec::new();
-        for child in syntax.children() {
-            match child.kind() {
-                kind if ast::Expr::can_cast(kind) => {
-                    if let Some(id) = self.expr(&child) {
-                        subs.push(id);
+        for child in green::child_nodes(syntax) {
+            match green::kind(child) {
+                _ if is_expr(child) => {
+                    let id = self.expr(child);
+                    if kind == SyntaxKind::ARRAY_EXPR {
+                        elements.push(id);
+                    } else if let Some(slot) = first.iter_mut().find(|s| s.is_none()) {
+                        *slot = Some(id);
                     }
                 }
                 SyntaxKind::ARG_LIST => {
                     self.enter();
-                    for arg in child.children() {
-                        if ast::Expr::can_cast(arg.kind()) {
-                            if let Some(id) = self.expr(&arg) {
-                                args.push(id);
-                            }
+                    for arg in green::child_nodes(child) {
+                        if is_expr(arg) {
+                            args.push(self.expr(arg));
                         } else {
-                            self.skip(&arg);
+                            self.skip(arg);
                         }
                     }
                 }
                 SyntaxKind::OBJECT_FIELD => {
                     let field_node = self.enter();
                     let mut value = None;
-                    for part in child.children() {
-                        if ast::Expr::can_cast(part.kind()) && value.is_none() {
-                            value = self.expr(&part);
+                    for part in green::child_nodes(child) {
+                        if value.is_none() && is_expr(part) {
+                            value = Some(self.expr(part));
                         } else {
-                            self.skip(&part);
+                            self.skip(part);
                         }
                     }
-                    let name = ast::ObjectField::cast(child)
-                        .and_then(|f| f.name())
-                        .unwrap_or_default();
                     fields.push(Field {
-                        name,
+                        name: field_name(child),
                         node: field_node,
                         value,
                     });
                 }
-                _ => self.skip(&child),
+                _ => self.skip(child),
             }
         }
-        let mut subs = subs.into_iter();
-        let kind = match &expr {
-            ast::Expr::Literal(lit) => ExprKind::Literal(literal(lit)),
-            ast::Expr::Ident(ident) => ExprKind::Ident(
-                ident
-                    .ident()
+        let mut subs = first.into_iter().flatten();
+        let kind = match kind {
+            SyntaxKind::LITERAL => ExprKind::Literal(literal(syntax)),
+            SyntaxKind::IDENT_EXPR => ExprKind::Ident(
+                green::token(syntax, SyntaxKind::IDENT)
                     .map(|t| t.text().to_owned())
                     .unwrap_or_default(),
             ),
-            ast::Expr::Access(access) => {
+            SyntaxKind::ACCESS_EXPR => {
                 let value = subs.next().unwrap_or_else(|| self.missing(node));
-                let name = access
-                    .name()
+                let name = green::token(syntax, SyntaxKind::IDENT)
                     .map(|t| t.text().to_owned())
                     .unwrap_or_default();
                 ExprKind::Access(value, name)
             }
-            ast::Expr::Index(_) => {
+            SyntaxKind::INDEX_EXPR => {
                 let value = subs.next().unwrap_or_else(|| self.missing(node));
                 ExprKind::Index(value, subs.next())
             }
-            ast::Expr::Call(_) => {
+            SyntaxKind::CALL_EXPR => {
                 let callee = subs.next().unwrap_or_else(|| self.missing(node));
                 ExprKind::Call(callee, args)
             }
-            ast::Expr::Unary(unary) => {
-                let op = match unary.op().map(|t| t.kind()) {
+            SyntaxKind::UNARY_EXPR => {
+                let op = match green::first_token(syntax).map(green::token_kind) {
                     Some(SyntaxKind::NOT) => UnaryOp::Not,
                     _ => UnaryOp::Neg,
                 };
                 let operand = subs.next().unwrap_or_else(|| self.missing(node));
                 ExprKind::Unary(op, operand)
             }
-            ast::Expr::Binary(binary) => {
-                let op = binary
-                    .op()
-                    .map(|t| binary_op(t.kind()))
-                    .unwrap_or(BinaryOp::Add);
+            SyntaxKind::BINARY_EXPR => {
+                let op = syntax
+                    .children()
+                    .filter_map(NodeOrToken::into_token)
+                    .map(green::token_kind)
+                    .find(|k| k.binary_precedence() > 0)
+                    .map_or(BinaryOp::Add, binary_op);
                 let lhs = subs.next().unwrap_or_else(|| self.missing(node));
                 let rhs = subs.next().unwrap_or_else(|| self.missing(node));
                 ExprKind::Binary(op, lhs, rhs)
             }
-            ast::Expr::Paren(_) => {
+            SyntaxKind::PAREN_EXPR => {
                 let inner = subs.next().unwrap_or_else(|| self.missing(node));
                 ExprKind::Paren(inner)
             }
-            ast::Expr::Array(_) => ExprKind::Array(subs.collect()),
-            ast::Expr::Object(_) => ExprKind::Object(fields),
+            SyntaxKind::ARRAY_EXPR => ExprKind::Array(elements),
+            _ => ExprKind::Object(fields),
         };
-        Some(self.push(node, kind))
+        self.push(node, kind)
+    }
+}
+
+fn is_expr(node: &GreenNodeData) -> bool {
+    ast::Expr::can_cast(green::kind(node))
+}
+
+/// An object key as upstream stores it (`ast::ObjectField::name`).
+fn field_name(field: &GreenNodeData) -> String {
+    let Some(token) = field
+        .children()
+        .filter_map(NodeOrToken::into_token)
+        .find(|t| matches!(green::token_kind(t), SyntaxKind::IDENT | SyntaxKind::STRING))
+    else {
+        return String::new();
+    };
+    let text = token.text();
+    if green::token_kind(token) == SyntaxKind::STRING && text.len() > 2 {
+        green::between_delimiters(text)
+    } else {
+        text.to_owned()
     }
 }
 
@@ -292,17 +294,30 @@ fn binary_op(kind: SyntaxKind) -> BinaryOp {
     }
 }
 
-fn literal(lit: &ast::Literal) -> Literal {
-    let Some(token) = lit.token() else {
+fn literal(lit: &GreenNodeData) -> Literal {
+    let Some(token) = green::first_token(lit) else {
         return Literal::Null;
     };
     let text = token.text();
-    match token.kind() {
+    match green::token_kind(token) {
         SyntaxKind::NUMBER => Literal::Int(text.into()),
         SyntaxKind::FLOAT => Literal::Float(text.into()),
-        SyntaxKind::STRING => Literal::String(unquote(text).into()),
+        SyntaxKind::STRING => Literal::String(unquote_arc(text)),
         SyntaxKind::BOOL => Literal::Bool(text == "true"),
         _ => Literal::Null,
+    }
+}
+
+/// [`unquote`] into the `Arc<str>` literals hold, with one allocation for
+/// the common string without escapes.
+fn unquote_arc(text: &str) -> std::sync::Arc<str> {
+    match text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .filter(|inner| !inner.contains('\\'))
+    {
+        Some(inner) => inner.into(),
+        None => unquote(text).into(),
     }
 }
 
@@ -487,8 +502,8 @@ mod tests {
         let Some(ast::Stmt::Block(block)) = parse.tree().statements().next() else {
             panic!("no block");
         };
-        let (data, children) = lower_item(&block, Container::Declare);
-        assert_eq!(children.len(), 1);
+        let data = lower_item(block.syntax().green(), Container::Declare);
+        assert!(data.body.stmts.contains(&Stmt::Item));
         let nodes = item_nodes(&block, Container::Declare);
         // Every expression's id points at a node of the same kind.
         for expr in &data.exprs {

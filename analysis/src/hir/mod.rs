@@ -2,6 +2,7 @@
 //! index and the position-independent lowering of each item.
 
 pub mod data;
+mod green;
 pub mod items;
 pub mod lower;
 

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use alloy_analysis::{Diagnostic, Severity};
+use alloy_analysis::{Code, Diagnostic, Severity};
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
 
 use super::Sources;
@@ -34,6 +34,16 @@ pub fn write(
             Severity::Error => errors += 1,
             Severity::Warning => warnings += 1,
             Severity::Info => {}
+        }
+        // A file upstream refuses to decode has no text worth showing.
+        if d.code == Code::Encoding {
+            let kind = if color {
+                "\x1b[31mError:\x1b[0m"
+            } else {
+                "Error:"
+            };
+            writeln!(out, "[{}] {kind} {}: {}", d.code, d.path, d.message)?;
+            continue;
         }
         let Some((_, text)) = texts.iter().find(|(p, _)| *p == d.path) else {
             continue;

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use alloy_analysis::{Diagnostic, Severity};
+use alloy_analysis::{Code, Diagnostic, Severity};
 use alloy_syntax::LineCol;
 
 use super::Sources;
@@ -31,13 +31,24 @@ pub fn write(
         if i > 0 {
             out.write_all(b"\n")?;
         }
-        let Some((start, end)) = positions(d, sources) else {
-            continue;
-        };
         let (label, paint) = match d.severity {
             Severity::Error => ("Error: ", "\x1b[31;1m"),
             Severity::Warning => ("Warning: ", "\x1b[33;1m"),
             Severity::Info => ("", ""),
+        };
+        // Upstream refuses such a file before reading it: there is no
+        // position to give and no text to show.
+        if d.code == Code::Encoding {
+            let header = format!("{}: {}\n", d.path, d.message);
+            if color && !label.is_empty() {
+                write!(out, "{paint}{label}\x1b[0m\x1b[1m{header}\x1b[0m")?;
+            } else {
+                write!(out, "{label}{header}")?;
+            }
+            continue;
+        }
+        let Some((start, end)) = positions(d, sources) else {
+            continue;
         };
         let header = format!("{}:{}:{}: {}\n", d.path, start.line, start.col, d.message);
         if color && !label.is_empty() {
