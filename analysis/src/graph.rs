@@ -114,7 +114,7 @@ const PUSHED: SignalSet = SignalSet::of(&[
 
 /// Tarjan's algorithm, iterative: the components of more than one node (the
 /// cycles), ordered by their smallest node.
-fn strongly_connected(adjacency: &[Vec<usize>]) -> Vec<Vec<usize>> {
+pub fn strongly_connected(adjacency: &[Vec<usize>]) -> Vec<Vec<usize>> {
     let n = adjacency.len();
     let mut index = vec![usize::MAX; n];
     let mut low = vec![0usize; n];

@@ -85,6 +85,7 @@ pub use alloy_syntax::{LineCol, LineIndex, TextRange, TextSize};
 pub use codes::{Code, Severity};
 pub use db::{parse, Config, Database, EventCallback, Settings, SourceFile};
 pub use diag::{Diagnostic, Fix, Related, TextEdit};
+pub use graph::strongly_connected;
 pub use host::{
     Analysis, AnalysisHost, Cancellable, Graph, GraphEdge, GraphNode, ItemInfo, NavTarget,
 };

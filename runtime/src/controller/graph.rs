@@ -97,63 +97,14 @@ impl Graph {
     }
 }
 
-/// Tarjan's algorithm, iterative so that long chains cannot overflow the
-/// stack.
+/// Tarjan's algorithm, shared with the checker so both report the same
+/// cycles.
 fn strongly_connected(adjacency: &[BTreeSet<usize>]) -> Vec<Vec<usize>> {
-    let n = adjacency.len();
     let adjacency: Vec<Vec<usize>> = adjacency
         .iter()
         .map(|s| s.iter().copied().collect())
         .collect();
-    let mut index = vec![usize::MAX; n];
-    let mut low = vec![0usize; n];
-    let mut on_stack = vec![false; n];
-    let mut stack = Vec::new();
-    let mut next = 0usize;
-    let mut out = Vec::new();
-    for start in 0..n {
-        if index[start] != usize::MAX {
-            continue;
-        }
-        let mut work: Vec<(usize, usize)> = vec![(start, 0)];
-        index[start] = next;
-        low[start] = next;
-        next += 1;
-        stack.push(start);
-        on_stack[start] = true;
-        while let Some(&mut (v, ref mut edge)) = work.last_mut() {
-            if let Some(&w) = adjacency[v].get(*edge) {
-                *edge += 1;
-                if index[w] == usize::MAX {
-                    index[w] = next;
-                    low[w] = next;
-                    next += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    work.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
-                }
-                continue;
-            }
-            work.pop();
-            if let Some(&(parent, _)) = work.last() {
-                low[parent] = low[parent].min(low[v]);
-            }
-            if low[v] == index[v] {
-                let mut component = Vec::new();
-                while let Some(w) = stack.pop() {
-                    on_stack[w] = false;
-                    component.push(w);
-                    if w == v {
-                        break;
-                    }
-                }
-                out.push(component);
-            }
-        }
-    }
-    out
+    alloy_analysis::strongly_connected(&adjacency)
 }
 
 #[cfg(test)]
