@@ -10,6 +10,7 @@ mod builder;
 mod error;
 mod lexer;
 mod parser;
+mod reparse;
 mod scanner;
 mod source;
 mod syntax_kind;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 pub use error::{SyntaxError, SyntaxErrorKind};
 pub use parser::MAX_DEPTH;
+pub use reparse::reparse;
 pub use rowan::{GreenNode, TextRange, TextSize};
 pub use source::{decode_like_upstream, LineCol, LineIndex};
 pub use syntax_kind::{AlloyLanguage, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
@@ -230,6 +232,12 @@ pub fn debug_dump(parse: &Parse) -> String {
 /// Entry points for benchmarks; not a stable API.
 #[doc(hidden)]
 pub mod bench_support {
+    /// [`crate::reparse`] without its fallback: `None` when a full parse
+    /// would be needed. Lets tests check that splicing really happens.
+    pub fn reparse_spliced(old: &crate::Parse, new_text: &str) -> Option<crate::Parse> {
+        crate::reparse::try_reparse(old, new_text)
+    }
+
     /// Lexes `text` and returns the number of raw tokens.
     pub fn lex_count(text: &str) -> usize {
         let mut lexer = crate::lexer::RawLexer::new(text);
