@@ -312,7 +312,7 @@ impl<'a> RawLexer<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next_token(&mut self) -> Option<RawToken> {
         if self.split.is_empty() {
             let start = self.inner.span().end;
@@ -436,7 +436,7 @@ static CLASSES: [u8; 256] = {
 /// Returns the kind and length, or `None` for anything that may be longer
 /// than its ASCII prefix suggests (a non-ASCII character follows), may carry
 /// an error, or is rare; logos then lexes it, so the two paths always agree.
-#[inline]
+#[inline(always)]
 fn fast_token(bytes: &[u8], start: usize) -> Option<(SyntaxKind, usize)> {
     use SyntaxKind::*;
     let first = *bytes.get(start)?;
