@@ -2,11 +2,14 @@
 //! figure least disturbed by other work on a shared machine. Besides wall
 //! time it prints the fastest on-CPU time of the parsing thread (from
 //! `/proc/thread-self/schedstat`, Linux only), which leaves out the time the
-//! thread waited for a core while other processes ran.
+//! thread waited for a core while other processes ran (with threads, only
+//! the calling thread's share). Usage: `parse_min FILE [RUNS] [THREADS]`.
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else { return };
     let runs: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(20);
+    // An optional thread count times `parse_file_parallel` instead.
+    let threads: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1);
     let Ok(bytes) = std::fs::read(&path) else {
         return;
     };
@@ -15,7 +18,11 @@ fn main() {
     for _ in 0..runs {
         let cpu_start = on_cpu_ns();
         let start = std::time::Instant::now();
-        let parse = alloy_syntax::parse_file(&bytes);
+        let parse = if threads > 1 {
+            alloy_syntax::parse_file_parallel(&bytes, threads)
+        } else {
+            alloy_syntax::parse_file(&bytes)
+        };
         best = best.min(start.elapsed());
         if let (Some(a), Some(b)) = (cpu_start, on_cpu_ns()) {
             best_cpu = best_cpu.min(b.saturating_sub(a));

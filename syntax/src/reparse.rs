@@ -138,63 +138,21 @@ pub(crate) fn try_reparse(old: &Parse, new_text: &str) -> Option<Parse> {
         return None;
     }
 
-    let sub = if at_end {
-        parse(region)
-    } else {
-        let mut text = String::with_capacity(region.len() + STAND_IN.len());
-        text.push_str(region);
-        text.push_str(STAND_IN);
-        parse(&text)
-    };
-    let sub_children: Vec<_> = sub.green().children().collect();
-    let keep = if at_end {
-        sub_children.len()
-    } else {
-        // The stand-in must be a root-level attribute right after a newline,
-        // and nothing may have been reported at or after it.
-        let n = sub_children.len();
-        let stand_in_ok = n >= 2
-            && sub_children[n - 1].kind() == raw(SyntaxKind::ATTRIBUTE)
-            && usize::from(sub_children[n - 1].text_len()) == STAND_IN.len()
-            && sub_children[n - 2].kind() == raw(SyntaxKind::NEWLINE)
-            && sub_children[n - 2].as_token().is_some();
-        if !stand_in_ok
-            || sub.errors().iter().any(|e| {
-                e.offset() as usize >= region.len() || usize::from(e.range.end()) > region.len()
-            })
-        {
-            return None;
-        }
-        n - 1
-    };
-    if sub
-        .errors()
-        .iter()
-        .any(|e| e.kind == crate::SyntaxErrorKind::NestingTooDeep)
-    {
-        return None;
-    }
-
+    let sub = parse_piece(region, at_end)?;
     let spliced: Vec<_> = children[..first]
         .iter()
-        .chain(&sub_children[..keep])
-        .chain(&children[after..])
-        .map(|child| match child {
-            NodeOrToken::Node(node) => NodeOrToken::Node((*node).to_owned()),
-            NodeOrToken::Token(token) => NodeOrToken::Token((*token).to_owned()),
-        })
+        .map(owned)
+        .chain(sub.children)
+        .chain(children[after..].iter().map(owned))
         .collect();
+    let sub_errors = sub.errors;
     let green = GreenNode::new(SyntaxKind::ROOT.into(), spliced);
 
     let shift_sub = region_start as u32;
     let delta = new_region_end as i64 - old_region_end as i64;
-    let mut errors: Vec<SyntaxError> = Vec::with_capacity(old_errors.len() + sub.errors().len());
+    let mut errors: Vec<SyntaxError> = Vec::with_capacity(old_errors.len() + sub_errors.len());
     errors.extend_from_slice(&old_errors[..before]);
-    errors.extend(
-        sub.errors()
-            .iter()
-            .map(|e| shifted(e, i64::from(shift_sub))),
-    );
+    errors.extend(sub_errors.iter().map(|e| shifted(e, i64::from(shift_sub))));
     errors.extend(tail.iter().map(|e| shifted(e, delta)));
     Some(Parse {
         green,
@@ -203,11 +161,72 @@ pub(crate) fn try_reparse(old: &Parse, new_text: &str) -> Option<Parse> {
     })
 }
 
+/// The root children and errors of a piece of a file that starts where a
+/// top-level statement starts a line.
+pub(crate) struct Piece {
+    pub children: Vec<Element>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses `region` as it would be parsed inside the whole file, or returns
+/// `None` when that cannot be shown. Unless the region runs to the end of
+/// the file (`last`), it must end right after a newline that precedes a
+/// statement starting the next line, and the stand-in proves the parser is
+/// back at the top level there.
+pub(crate) fn parse_piece(region: &str, last: bool) -> Option<Piece> {
+    let sub = if last {
+        parse(region)
+    } else {
+        let mut text = String::with_capacity(region.len() + STAND_IN.len());
+        text.push_str(region);
+        text.push_str(STAND_IN);
+        parse(&text)
+    };
+    if sub
+        .errors()
+        .iter()
+        .any(|e| e.kind == crate::SyntaxErrorKind::NestingTooDeep)
+    {
+        return None;
+    }
+    let mut children: Vec<Element> = sub.green().children().map(|c| owned(&c)).collect();
+    if !last {
+        // The stand-in must be a root-level attribute right after a newline,
+        // and nothing may have been reported at or after it.
+        let n = children.len();
+        let stand_in_ok = n >= 2
+            && children[n - 1].kind() == raw(SyntaxKind::ATTRIBUTE)
+            && usize::from(children[n - 1].text_len()) == STAND_IN.len()
+            && children[n - 2].kind() == raw(SyntaxKind::NEWLINE)
+            && children[n - 2].as_token().is_some();
+        let errors_inside = sub.errors().iter().all(|e| {
+            (e.offset() as usize) < region.len() && usize::from(e.range.end()) <= region.len()
+        });
+        if !stand_in_ok || !errors_inside {
+            return None;
+        }
+        children.pop();
+    }
+    Some(Piece {
+        children,
+        errors: sub.errors().to_vec(),
+    })
+}
+
+type Element = NodeOrToken<GreenNode, rowan::GreenToken>;
+
+fn owned(child: &NodeOrToken<&rowan::GreenNodeData, &rowan::GreenTokenData>) -> Element {
+    match child {
+        NodeOrToken::Node(node) => NodeOrToken::Node((*node).to_owned()),
+        NodeOrToken::Token(token) => NodeOrToken::Token((*token).to_owned()),
+    }
+}
+
 fn raw(kind: SyntaxKind) -> rowan::SyntaxKind {
     kind.into()
 }
 
-fn shifted(error: &SyntaxError, delta: i64) -> SyntaxError {
+pub(crate) fn shifted(error: &SyntaxError, delta: i64) -> SyntaxError {
     let move_by = |at: TextSize| TextSize::from((i64::from(u32::from(at)) + delta) as u32);
     SyntaxError {
         kind: error.kind.clone(),

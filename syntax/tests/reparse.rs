@@ -219,3 +219,60 @@ fn edits_that_swallow_following_statements_fall_back() {
         assert!(reparse_spliced(&parse(old), new).is_none(), "{new:?}");
     }
 }
+
+/// Parsing pieces in parallel gives the sequential tree and errors, for
+/// valid and broken files cut at every kind of line start.
+#[test]
+fn parallel_parse_equals_sequential_parse() {
+    let corpus = corpus();
+    if corpus.is_empty() {
+        return;
+    }
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut joined = 0;
+    for round in 0..300 {
+        let mut text = String::new();
+        for _ in 0..5 {
+            text.push_str(&corpus[rng.below(corpus.len())]);
+            text.push('\n');
+        }
+        if round % 2 == 1 {
+            text = edit(&text, &mut rng);
+        }
+        let expected = parse(&text);
+        let pieces = 2 + rng.below(3);
+        // Cuts at random line starts, not only the pre-scan's choice.
+        let line_starts: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).collect();
+        let mut cuts: Vec<usize> = (1..pieces)
+            .filter_map(|_| line_starts.get(rng.below(line_starts.len())).copied())
+            .filter(|&c| c < text.len())
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        for cuts in [cuts, alloy_syntax::bench_support::find_cuts(&text, pieces)] {
+            if let Some(got) = alloy_syntax::bench_support::parse_at_cuts(&text, &cuts) {
+                joined += 1;
+                assert_eq!(got, expected, "cuts {cuts:?} in {text:?}");
+            }
+        }
+        let got = alloy_syntax::parse_file_parallel(text.as_bytes(), pieces);
+        assert_eq!(got, expected);
+    }
+    assert!(joined > 150, "only {joined} of 600 cut sets joined");
+}
+
+#[test]
+fn parallel_cuts_never_split_a_newline_token() {
+    let text = "a = 1\n  b = 2\nc = [\n1]\nd = 4\n";
+    for cut in [6, 14, 20] {
+        if let Some(got) = alloy_syntax::bench_support::parse_at_cuts(text, &[cut]) {
+            assert_eq!(got, parse(text), "cut at {cut}");
+        }
+    }
+    assert!(alloy_syntax::bench_support::parse_at_cuts(text, &[6]).is_none());
+    assert!(alloy_syntax::bench_support::parse_at_cuts(text, &[20]).is_none());
+    assert_eq!(
+        alloy_syntax::bench_support::parse_at_cuts(text, &[23]),
+        Some(parse(text))
+    );
+}
