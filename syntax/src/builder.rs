@@ -141,6 +141,7 @@ impl<'a> Sink<'a> {
         node
     }
 
+    #[inline(always)]
     pub(crate) fn token(&mut self, raw: RawToken) {
         let kind = raw.kind;
         let text = &self.text[raw.start as usize..raw.end as usize];
