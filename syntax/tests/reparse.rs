@@ -276,3 +276,43 @@ fn parallel_cuts_never_split_a_newline_token() {
         Some(parse(text))
     );
 }
+
+/// Large enough for `parse_file_parallel` to use threads.
+#[test]
+fn parallel_parse_of_a_large_file_equals_sequential_parse() {
+    let corpus = corpus();
+    if corpus.is_empty() {
+        return;
+    }
+    // Valid files, as the bench's large input: any NUL or stray byte order
+    // mark anywhere makes the whole file parse sequentially.
+    let clean: Vec<&String> = corpus
+        .iter()
+        .filter(|text| !parse(text).has_errors() && !text.contains(['\0', '\u{FEFF}']))
+        .collect();
+    let mut text = String::new();
+    for piece in clean.iter().cycle() {
+        if text.len() > 600 * 1024 {
+            break;
+        }
+        text.push_str(piece);
+        text.push('\n');
+    }
+    let expected = parse(&text);
+    let mut joined = 0;
+    for threads in [2, 3, 4] {
+        let cuts = alloy_syntax::bench_support::find_cuts(&text, threads);
+        assert!(!cuts.is_empty());
+        if let Some(got) = alloy_syntax::bench_support::parse_at_cuts(&text, &cuts) {
+            joined += 1;
+            assert_eq!(got, expected);
+        }
+        assert_eq!(
+            alloy_syntax::parse_file_parallel(text.as_bytes(), threads),
+            expected
+        );
+    }
+    // Conformance files have top-level statements at column 0: the
+    // pre-scan's cuts should mostly be real boundaries.
+    assert!(joined > 0, "no cut set joined");
+}
