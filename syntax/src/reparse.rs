@@ -66,15 +66,9 @@ pub(crate) fn try_reparse(old: &Parse, new_text: &str) -> Option<Parse> {
 
     // The changed bytes: old[start..old_end] became new[start..new_end].
     let (old_b, new_b) = (old_text.as_bytes(), new_text.as_bytes());
-    let prefix = old_b.iter().zip(new_b).take_while(|(a, b)| a == b).count();
+    let prefix = common_prefix(old_b, new_b);
     let max_suffix = old_b.len().min(new_b.len()) - prefix;
-    let suffix = old_b
-        .iter()
-        .rev()
-        .zip(new_b.iter().rev())
-        .take(max_suffix)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let suffix = common_suffix(&old_b[prefix..], &new_b[prefix..]).min(max_suffix);
     let start = prefix;
     let old_end = old_b.len() - suffix;
     let new_end = new_b.len() - suffix;
@@ -232,6 +226,39 @@ pub(crate) fn shifted(error: &SyntaxError, delta: i64) -> SyntaxError {
         kind: error.kind.clone(),
         range: TextRange::new(move_by(error.range.start()), move_by(error.range.end())),
     }
+}
+
+/// Length of the common prefix, a block at a time (a compiled `memcmp`)
+/// before the byte loop: the texts are whole files.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let blocks = a
+        .chunks_exact(BLOCK)
+        .zip(b.chunks_exact(BLOCK))
+        .take_while(|(x, y)| x == y)
+        .count();
+    let done = blocks * BLOCK;
+    done + a[done..]
+        .iter()
+        .zip(&b[done..])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let blocks = a
+        .rchunks_exact(BLOCK)
+        .zip(b.rchunks_exact(BLOCK))
+        .take_while(|(x, y)| x == y)
+        .count();
+    let done = blocks * BLOCK;
+    done + a[..a.len() - done]
+        .iter()
+        .rev()
+        .zip(b[..b.len() - done].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// The text of a green tree, gathered from its tokens.
