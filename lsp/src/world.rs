@@ -67,6 +67,11 @@ impl World {
         path.parse().ok()
     }
 
+    /// The text of an open document, by path.
+    pub fn open_text(&self, path: &str) -> Option<Arc<LineIndex>> {
+        self.texts.get(path).cloned()
+    }
+
     /// The text and line index of any file of the analysis: the open
     /// buffer's, else the parsed file's.
     pub fn index_of(&self, file: SourceFile) -> Cancellable<Arc<LineIndex>> {

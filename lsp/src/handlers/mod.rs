@@ -4,6 +4,7 @@
 
 pub mod code_actions;
 pub mod completion;
+pub mod completion_docs;
 pub mod diagnostics;
 pub mod folding;
 pub mod formatting;

@@ -6,8 +6,13 @@
 use alloy_analysis::{Cancellable, SourceFile, TextRange};
 use tower_lsp_server::ls_types::{GotoDefinitionResponse, Location, Position};
 
+use alloy_syntax::ast::{self, AstNode};
+use alloy_syntax::SyntaxKind;
+
+use crate::ide::imports::imports_of;
 use crate::ide::module::{module_index, ModuleIndex};
 use crate::ide::symbol::{argument_uses, instances, symbol_at, Symbol};
+use crate::ide::syntax::{is_header_token, token_at};
 use crate::world::{DocCtx, World};
 
 /// The header of an item: its name through its label.
@@ -33,15 +38,11 @@ pub fn definition(
     let offset = doc.index.offset(position, world.encoding());
     let parse = world.analysis.parse(doc.file)?;
     let index = module_index(world, &doc.files)?;
-    let Some((symbol, _)) = symbol_at(
-        world,
-        doc.config,
-        doc.file,
-        &index,
-        &parse.syntax_node(),
-        offset,
-    )?
-    else {
+    let root = parse.syntax_node();
+    if let Some(found) = imported_definition(world, doc, &index, &root, offset)? {
+        return Ok(Some(found));
+    }
+    let Some((symbol, _)) = symbol_at(world, doc.config, doc.file, &index, &root, offset)? else {
         return Ok(None);
     };
     let item = match symbol {
@@ -50,6 +51,41 @@ pub fn definition(
     let fact = &index.items[item];
     Ok(world
         .location(fact.file, header_range(&index, item))?
+        .map(GotoDefinitionResponse::Scalar))
+}
+
+/// On the name of an instance of an imported custom component
+/// (`lib.name "x"`), or on an argument set in one: the imported declare.
+fn imported_definition(
+    world: &World,
+    doc: &DocCtx,
+    index: &ModuleIndex,
+    root: &alloy_syntax::SyntaxNode,
+    offset: alloy_analysis::TextSize,
+) -> Cancellable<Option<GotoDefinitionResponse>> {
+    let Some(token) = token_at(root, offset) else {
+        return Ok(None);
+    };
+    if token.kind() != SyntaxKind::IDENT {
+        return Ok(None);
+    }
+    let block = if is_header_token(&token) {
+        token.parent().and_then(ast::Block::cast)
+    } else {
+        token
+            .parent()
+            .and_then(ast::Attribute::cast)
+            .filter(|a| a.name().as_ref() == Some(&token))
+            .and_then(|a| a.syntax().parent())
+            .and_then(ast::Block::cast)
+    };
+    let Some(block) = block else {
+        return Ok(None);
+    };
+    let imports = imports_of(world, doc, index)?;
+    Ok(imports
+        .declare(&block.name())
+        .and_then(|d| d.location.clone())
         .map(GotoDefinitionResponse::Scalar))
 }
 

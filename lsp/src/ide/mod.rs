@@ -4,6 +4,8 @@
 
 pub mod cursor;
 pub mod docs;
+pub mod imports;
+pub mod keys;
 pub mod module;
 pub mod refs;
 pub mod schema;

@@ -148,7 +148,7 @@ pub fn name_range(block: &ast::Block) -> TextRange {
     }
 }
 
-fn decl_arg(block: &ast::Block) -> Option<DeclArg> {
+pub(crate) fn decl_arg(block: &ast::Block) -> Option<DeclArg> {
     let name = block.label()?;
     let mut arg = DeclArg {
         name,
