@@ -17,6 +17,7 @@
 pub mod convert;
 pub mod handlers;
 pub mod ide;
+pub mod reparse;
 mod server;
 pub mod session;
 pub mod shared;

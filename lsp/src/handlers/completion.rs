@@ -129,8 +129,7 @@ pub fn completion(
     position: Position,
 ) -> Cancellable<Option<CompletionResponse>> {
     let offset = doc.index.offset(position, world.encoding());
-    let parse = world.analysis.parse(doc.file)?;
-    let root = parse.syntax_node();
+    let root = world.tree(doc.file)?;
     let cursor = cursor_at(&root, doc.text(), offset);
     let index = module_index(world, &doc.files)?;
     let imports = imports_of(world, doc, &index)?;

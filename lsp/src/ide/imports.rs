@@ -124,8 +124,7 @@ pub fn block_of(
     item: usize,
 ) -> Cancellable<Option<ast::Block>> {
     let fact = &index.items[item];
-    let parse = world.analysis.parse(fact.file)?;
-    let root = parse.syntax_node();
+    let root = world.tree(fact.file)?;
     if fact.range.end() > root.text_range().end() {
         return Ok(None);
     }

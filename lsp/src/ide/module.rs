@@ -65,8 +65,9 @@ pub struct ModuleIndex {
 pub fn module_index(world: &World, files: &[SourceFile]) -> Cancellable<ModuleIndex> {
     let mut index = ModuleIndex::default();
     for &file in files {
-        let parse = world.analysis.parse(file)?;
-        let root = parse.tree();
+        let Some(root) = ast::File::cast(world.tree(file)?) else {
+            continue;
+        };
         for stmt in root.statements() {
             if let ast::Stmt::Block(block) = stmt {
                 add(&mut index, file, &block, None);

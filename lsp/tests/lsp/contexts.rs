@@ -319,3 +319,61 @@ async fn semantic_token_deltas_replay_to_the_full_tokens() {
     assert_eq!(answer["data"].as_array().expect("full"), &data);
     assert!(answer["resultId"].is_string());
 }
+
+/// Completion right after edits answers on the spliced tree the writer
+/// keeps (see `reparse`): it must see each edit, local or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_sees_every_edit_through_the_kept_tree() {
+    let mut client = Client::default_editor().await;
+    let uri = "untitled:kept";
+    let v1 = "prometheus.remote_write \"a\" {\n\tendpoint {\n\t\turl = \"http://a\"\n\t}\n}\n\nprometheus.scrape \"s\" {\n\ttargets = []\n\t\n}\n";
+    let at_blank = |text: &str| find(text, "[]\n\t\n", 4);
+    let ask = |text: &str| json!({"textDocument": {"uri": uri}, "position": at_blank(text)});
+    client.open(uri, v1).await;
+    let result = client
+        .request("textDocument/completion", ask(v1))
+        .await
+        .expect("completion");
+    assert!(labels(&result).contains(&"forward_to".to_owned()));
+    // A local edit inside the block: spliced.
+    let v2 = v1.replace("\ttargets = []\n", "\ttargets = []\n\tforward_to = []\n");
+    client.change(uri, 2, &v2).await;
+    let result = client
+        .request("textDocument/completion", ask(&v2))
+        .await
+        .expect("completion");
+    assert!(
+        !labels(&result).contains(&"forward_to".to_owned()),
+        "{:?}",
+        labels(&result)
+    );
+    // Renaming the label of another block changes what forward_to offers.
+    let v3 = v2.replace("remote_write \"a\"", "remote_write \"b\"");
+    client.change(uri, 3, &v3).await;
+    let position = find(&v3, "forward_to = [", 14);
+    let result = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+        .await
+        .expect("completion");
+    let names = labels(&result);
+    assert!(
+        names.contains(&"prometheus.remote_write.b.receiver".to_owned()),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"prometheus.remote_write.a.receiver".to_owned()));
+    // An edit across statements (a new block) is seen too.
+    let v4 =
+        format!("{v3}\nloki.write \"l\" {{\n\tendpoint {{\n\t\turl = \"http://l\"\n\t}}\n}}\n");
+    client.change(uri, 4, &v4).await;
+    let result = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+        .await
+        .expect("completion");
+    assert!(labels(&result).contains(&"prometheus.remote_write.b.receiver".to_owned()));
+}
