@@ -18,8 +18,7 @@ use crate::world::{DocCtx, World};
 
 pub fn hover(world: &World, doc: &DocCtx, position: Position) -> Cancellable<Option<Hover>> {
     let offset = doc.index.offset(position, world.encoding());
-    let parse = world.analysis.parse(doc.file)?;
-    let root = parse.syntax_node();
+    let root = world.tree(doc.file)?;
     let Some(token) = token_at(&root, offset) else {
         return Ok(None);
     };

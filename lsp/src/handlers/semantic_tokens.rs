@@ -153,8 +153,7 @@ pub fn tokens(
     doc: &DocCtx,
     range: Option<Range>,
 ) -> Cancellable<Vec<SemanticToken>> {
-    let parse = world.analysis.parse(doc.file)?;
-    let root = parse.syntax_node();
+    let root = world.tree(doc.file)?;
     let span = range.map(|r| doc.index.text_range(r, world.encoding()));
     let mut raw: Vec<(TextRange, Kind, u32)> = Vec::new();
     let elements = match span {
