@@ -643,6 +643,7 @@ impl Cx<'_> {
         let signal = output_signal(block, attr);
         let refs = candidates(
             self.index,
+            self.imports,
             self.doc.file,
             self.offset,
             expected.as_ref(),

@@ -79,6 +79,24 @@ async fn import_file_namespaces_complete_hover_and_jump() {
         .expect("hover");
     let value = hover["contents"]["value"].as_str().expect("hover text");
     assert!(value.contains("where to push"), "{value}");
+    // The exports of an instance are references elsewhere.
+    let text2 =
+        format!("{text}\nloki.source.file \"f\" {{\n\ttargets    = []\n\tforward_to = [|]\n}}\n");
+    let (text2, position) = cursor(&text2);
+    client.change(&uri, 4, &text2).await;
+    let result = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+        .await
+        .expect("completion");
+    assert!(
+        labels(&result).contains(&"lib.sink.x.receiver".to_owned()),
+        "{:?}",
+        labels(&result)
+    );
+    client.change(&uri, 5, &text).await;
     // Definition: the declare in the imported file.
     let def = client
         .request(
