@@ -75,26 +75,44 @@ impl Trees {
 /// replacement in `new` (common prefix and suffix removed, on character
 /// boundaries).
 fn changed_range(old: &str, new: &str) -> (usize, usize, usize) {
-    let mut prefix = old
-        .bytes()
-        .zip(new.bytes())
-        .take_while(|(a, b)| a == b)
-        .count();
+    let (a, b) = (old.as_bytes(), new.as_bytes());
+    let mut prefix = common_prefix(a, b, a.len().min(b.len()));
     while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
         prefix -= 1;
     }
     let max_suffix = old.len().min(new.len()) - prefix;
-    let mut suffix = old
-        .bytes()
-        .rev()
-        .zip(new.bytes().rev())
-        .take(max_suffix)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let mut suffix = common_suffix(a, b, max_suffix);
     while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
         suffix -= 1;
     }
     (prefix, old.len() - suffix, new.len() - suffix - prefix)
+}
+
+/// Compared in blocks first (slice equality is a `memcmp`): this runs on
+/// every keystroke over the whole document.
+const BLOCK: usize = 64;
+
+fn common_prefix(a: &[u8], b: &[u8], limit: usize) -> usize {
+    let mut i = 0;
+    while i + BLOCK <= limit && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    while i < limit && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+fn common_suffix(a: &[u8], b: &[u8], limit: usize) -> usize {
+    let (la, lb) = (a.len(), b.len());
+    let mut i = 0;
+    while i + BLOCK <= limit && a[la - i - BLOCK..la - i] == b[lb - i - BLOCK..lb - i] {
+        i += BLOCK;
+    }
+    while i < limit && a[la - i - 1] == b[lb - i - 1] {
+        i += 1;
+    }
+    i
 }
 
 /// The tree of `new` from the tree of `old`, if one statement can be
@@ -223,6 +241,24 @@ mod tests {
             spliced_count > 500,
             "many keystrokes splice: {spliced_count}"
         );
+    }
+
+    #[test]
+    fn changed_ranges_of_edits_anywhere() {
+        let base: String = (0..300)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        for at in [0, 1, 63, 64, 65, 150, 299, 300] {
+            for (cut, insert) in [(0, "X"), (1, ""), (1, "é"), (0, "")] {
+                let end = (at + cut).min(base.len());
+                let mut new = base.clone();
+                new.replace_range(at..end, insert);
+                let (s, e, n) = changed_range(&base, &new);
+                let rebuilt = format!("{}{}{}", &base[..s], &new[s..s + n], &base[e..]);
+                assert_eq!(rebuilt, new, "at {at}, cut {cut}, insert {insert:?}");
+                assert!(e - s <= cut.max(1) && n <= insert.len().max(1) + 1);
+            }
+        }
     }
 
     #[test]
