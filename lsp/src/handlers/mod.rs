@@ -17,4 +17,5 @@ pub mod rename;
 pub mod selection;
 pub mod semantic_tokens;
 pub mod signature;
+mod snippets;
 pub mod symbols;
