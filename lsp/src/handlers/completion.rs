@@ -26,7 +26,8 @@ use super::completion_docs::{markup, render, DocKey};
 use super::snippets::{body_snippet, escape, instance_snippet, value_snippet};
 use crate::ide::cursor::{cursor_at, CursorKind, Nest};
 use crate::ide::docs;
-use crate::ide::imports::{block_of, imports_of, string_attr, Imports};
+use crate::ide::foreach::vars_at as foreach_vars_at;
+use crate::ide::imports::{imports_of, Imports};
 use crate::ide::keys::known_keys;
 use crate::ide::module::{module_index, ModuleIndex};
 use crate::ide::refs::{candidates, output_signal};
@@ -170,7 +171,10 @@ pub fn completion(
             in_string,
         } => {
             let block = cursor.blocks.last().map(|h| h.name.as_str());
-            let vars = cx.foreach_vars()?;
+            let vars: Vec<String> = foreach_vars_at(world, &index, doc.file, offset)?
+                .into_iter()
+                .map(|v| v.name)
+                .collect();
             cx.value_items(&mut items, &schema, block, attr, nesting, *in_string, &vars);
         }
         CursorKind::ObjectKey {
@@ -682,33 +686,5 @@ impl Cx<'_> {
                 false,
             );
         }
-    }
-
-    /// The `var` of each `foreach` whose `template` encloses the cursor:
-    /// inside the template it names the current element of `collection`.
-    fn foreach_vars(&self) -> Cancellable<Vec<String>> {
-        let mut out = Vec::new();
-        for c in self.index.containers_at(self.doc.file, self.offset) {
-            if self.index.items[c].name != "foreach" {
-                continue;
-            }
-            let Some(block) = block_of(self.world, self.index, c)? else {
-                continue;
-            };
-            let in_template = block.statements().any(|stmt| match stmt {
-                ast::Stmt::Block(t) => {
-                    t.name() == "template"
-                        && t.syntax().text_range().start() < self.offset
-                        && self.offset < t.syntax().text_range().end()
-                }
-                ast::Stmt::Attribute(_) => false,
-            });
-            if let (true, Some(var)) = (in_template, string_attr(&block, "var")) {
-                if !out.contains(&var) {
-                    out.push(var);
-                }
-            }
-        }
-        Ok(out)
     }
 }

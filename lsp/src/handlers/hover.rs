@@ -9,6 +9,7 @@ use alloy_syntax::{SyntaxKind, SyntaxToken};
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
 use crate::ide::docs;
+use crate::ide::foreach::vars_at as foreach_vars_at;
 use crate::ide::imports::{imports_of, Imports};
 use crate::ide::module::{module_index, ModuleIndex};
 use crate::ide::refs::{export_type, Visible};
@@ -27,6 +28,8 @@ pub fn hover(world: &World, doc: &DocCtx, position: Position) -> Cancellable<Opt
     let text = if is_header_token(&token) {
         header_hover(&index, &imports, doc, &token)
     } else if let Some(text) = attribute_hover(&index, &imports, doc, &token) {
+        Some(text)
+    } else if let Some(text) = foreach_hover(world, &index, doc, &token)? {
         Some(text)
     } else {
         reference_hover(&index, doc, &token)
@@ -134,6 +137,32 @@ fn attribute_hover(
         }
         _ => None,
     }
+}
+
+/// On a `foreach` variable used inside its template.
+fn foreach_hover(
+    world: &World,
+    index: &ModuleIndex,
+    doc: &DocCtx,
+    token: &SyntaxToken,
+) -> Cancellable<Option<String>> {
+    let Some(chain) = chain_of(token) else {
+        return Ok(None);
+    };
+    if chain.called || chain.index_at(token.text_range().start()) != Some(0) {
+        return Ok(None);
+    }
+    let Some(first) = chain.names.first() else {
+        return Ok(None);
+    };
+    let vars = foreach_vars_at(world, index, doc.file, chain.range().start())?;
+    Ok(vars.into_iter().find(|v| &v.name == first).map(|v| {
+        let label = index.items[v.item].label.as_deref().unwrap_or("");
+        format!(
+            "**{}** (foreach variable)\n\nThe current element of `collection` in `foreach \"{label}\"`.",
+            v.name
+        )
+    }))
 }
 
 /// On a reference or a stdlib call.

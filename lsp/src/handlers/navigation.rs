@@ -9,10 +9,11 @@ use tower_lsp_server::ls_types::{GotoDefinitionResponse, Location, Position};
 use alloy_syntax::ast::{self, AstNode};
 use alloy_syntax::SyntaxKind;
 
+use crate::ide::foreach::vars_at as foreach_vars_at;
 use crate::ide::imports::imports_of;
 use crate::ide::module::{module_index, ModuleIndex};
 use crate::ide::symbol::{argument_uses, instances, symbol_at, Symbol};
-use crate::ide::syntax::{is_header_token, token_at};
+use crate::ide::syntax::{chain_of, is_header_token, token_at};
 use crate::world::{DocCtx, World};
 
 /// The header of an item: its name through its label.
@@ -40,6 +41,9 @@ pub fn definition(
     let index = module_index(world, &doc.files)?;
     let root = parse.syntax_node();
     if let Some(found) = imported_definition(world, doc, &index, &root, offset)? {
+        return Ok(Some(found));
+    }
+    if let Some(found) = foreach_var_definition(world, doc, &index, &root, offset)? {
         return Ok(Some(found));
     }
     let Some((symbol, _)) = symbol_at(world, doc.config, doc.file, &index, &root, offset)? else {
@@ -86,6 +90,32 @@ fn imported_definition(
     Ok(imports
         .declare(&block.name())
         .and_then(|d| d.location.clone())
+        .map(GotoDefinitionResponse::Scalar))
+}
+
+/// On a `foreach` variable inside its template: its `var` argument.
+fn foreach_var_definition(
+    world: &World,
+    doc: &DocCtx,
+    index: &ModuleIndex,
+    root: &alloy_syntax::SyntaxNode,
+    offset: alloy_analysis::TextSize,
+) -> Cancellable<Option<GotoDefinitionResponse>> {
+    let Some(chain) = token_at(root, offset).and_then(|t| chain_of(&t)) else {
+        return Ok(None);
+    };
+    if chain.called || chain.index_at(offset) != Some(0) {
+        return Ok(None);
+    }
+    let Some(first) = chain.names.first() else {
+        return Ok(None);
+    };
+    let vars = foreach_vars_at(world, index, doc.file, chain.range().start())?;
+    let Some(var) = vars.into_iter().find(|v| &v.name == first) else {
+        return Ok(None);
+    };
+    Ok(world
+        .location(doc.file, var.declared)?
         .map(GotoDefinitionResponse::Scalar))
 }
 

@@ -178,6 +178,30 @@ async fn foreach_var_arguments_and_template() {
     let src = "foreach \"f\" {\n\tvar = \"each\"\n\tcollection = [e|]\n\ttemplate { }\n}\n";
     let result = complete_at(&mut client, "untitled:fe3", src).await;
     assert!(!labels(&result).contains(&"each".to_owned()));
+    // Hover and definition of the variable where it is used.
+    let text = "foreach \"f\" {\n\tcollection = [\"a:1\"]\n\tvar        = \"each\"\n\n\ttemplate {\n\t\tprometheus.scrape \"s\" {\n\t\t\ttargets    = [{\"__address__\" = each}]\n\t\t\tforward_to = []\n\t\t}\n\t}\n}\n";
+    client.open("untitled:fe4", text).await;
+    let used = find(text, "= each}", 3);
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": "untitled:fe4"}, "position": used}),
+        )
+        .await
+        .expect("hover");
+    let value = hover["contents"]["value"].as_str().expect("hover text");
+    assert!(
+        value.contains("foreach variable") && value.contains("foreach \"f\""),
+        "{value}"
+    );
+    let def = client
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": "untitled:fe4"}, "position": used}),
+        )
+        .await
+        .expect("definition");
+    assert_eq!(def["range"]["start"], find(text, "\"each\"", 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
