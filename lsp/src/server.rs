@@ -17,6 +17,7 @@ use crate::shared::{Shared, Write};
 pub struct Server {
     client: Client,
     shared: Arc<Shared>,
+    tokens: handlers::semantic_tokens::TokenCache,
 }
 
 impl Server {
@@ -24,6 +25,7 @@ impl Server {
         Server {
             client,
             shared: Shared::new(),
+            tokens: Default::default(),
         }
     }
 
@@ -99,7 +101,7 @@ fn capabilities(session: &Session) -> ServerCapabilities {
         )),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into(), "\"".into()]),
-            resolve_provider: Some(false),
+            resolve_provider: Some(true),
             ..Default::default()
         }),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
@@ -120,7 +122,7 @@ fn capabilities(session: &Session) -> ServerCapabilities {
             SemanticTokensOptions {
                 legend: handlers::semantic_tokens::legend(),
                 range: Some(true),
-                full: Some(SemanticTokensFullOptions::Bool(true)),
+                full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
                 work_done_progress_options: WorkDoneProgressOptions::default(),
             },
         )),
@@ -220,6 +222,7 @@ impl LanguageServer for Server {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        self.tokens.forget(&params.text_document.uri);
         self.shared.submit(Write::Close {
             uri: params.text_document.uri,
         });
@@ -298,6 +301,13 @@ impl LanguageServer for Server {
             })
             .await?
             .flatten())
+    }
+
+    async fn completion_resolve(&self, item: CompletionItem) -> Result<CompletionItem> {
+        Ok(handlers::completion_docs::resolve(
+            &self.shared.session(),
+            item,
+        ))
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
@@ -413,18 +423,45 @@ impl LanguageServer for Server {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
+        let uri = params.text_document.uri;
         Ok(self
             .shared
-            .read(&params.text_document.uri, |w, d| {
-                handlers::semantic_tokens::tokens(w, d, None)
-            })
+            .read(&uri, |w, d| handlers::semantic_tokens::tokens(w, d, None))
             .await?
             .map(|data| {
+                let id = self.tokens.store(&uri, &data);
                 SemanticTokensResult::Tokens(SemanticTokens {
-                    result_id: None,
+                    result_id: Some(id),
                     data,
                 })
             }))
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        let uri = params.text_document.uri;
+        let Some(data) = self
+            .shared
+            .read(&uri, |w, d| handlers::semantic_tokens::tokens(w, d, None))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let previous = self.tokens.previous(&uri, &params.previous_result_id);
+        let id = self.tokens.store(&uri, &data);
+        Ok(Some(match previous {
+            Some(old) => SemanticTokensFullDeltaResult::TokensDelta(SemanticTokensDelta {
+                result_id: Some(id),
+                edits: handlers::semantic_tokens::delta(&old, &data),
+            }),
+            // Unknown or outdated id: the whole list, as the protocol asks.
+            None => SemanticTokensFullDeltaResult::Tokens(SemanticTokens {
+                result_id: Some(id),
+                data,
+            }),
+        }))
     }
 
     async fn semantic_tokens_range(

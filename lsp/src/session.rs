@@ -30,6 +30,9 @@ pub struct ClientCaps {
     pub related_information: bool,
     /// The server may register file watchers (`**/*.alloy`) itself.
     pub watch_files: bool,
+    /// Completion items may leave `documentation` to
+    /// `completionItem/resolve`.
+    pub resolve_documentation: bool,
 }
 
 impl ClientCaps {
@@ -70,6 +73,9 @@ impl ClientCaps {
                 .and_then(|t| t.publish_diagnostics.as_ref())
                 .and_then(|p| p.related_information)
                 .unwrap_or(false),
+            resolve_documentation: completion_item
+                .and_then(|c| c.resolve_support.as_ref())
+                .is_some_and(|r| r.properties.iter().any(|p| p == "documentation")),
             watch_files: workspace
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|w| w.dynamic_registration)

@@ -15,6 +15,7 @@ use alloy_analysis::{AnalysisHost, Config, SourceFile};
 use tower_lsp_server::ls_types::{FileChangeType, FileEvent, TextDocumentContentChangeEvent, Uri};
 
 use crate::convert::{Encoding, LineIndex};
+use crate::reparse::Trees;
 
 /// What the user allowed: `--stability.level` and
 /// `--feature.community-components.enabled`.
@@ -148,6 +149,8 @@ pub struct State {
     /// Text of the open documents by path, shared with snapshots.
     pub texts: Arc<HashMap<String, Arc<LineIndex>>>,
     pub settings: Settings,
+    /// Trees of the open documents, kept across edits for completion.
+    pub trees: Arc<Trees>,
 }
 
 impl Default for State {
@@ -168,6 +171,7 @@ impl State {
             uris: Arc::new(HashMap::new()),
             texts: Arc::new(HashMap::new()),
             settings,
+            trees: Arc::new(Trees::default()),
         }
     }
 
@@ -198,6 +202,7 @@ impl State {
         self.ensure_module(&loc);
         let index = Arc::new(LineIndex::new(Arc::from(text)));
         let file = self.host.set_file(&loc.path, index.text().as_bytes());
+        self.trees.remove(&loc.path);
         self.docs.insert(
             loc.path.clone(),
             Doc {
@@ -232,6 +237,8 @@ impl State {
             Some(doc) => {
                 let text = apply_changes(&doc.index, changes, encoding);
                 let index = Arc::new(LineIndex::new(Arc::from(text)));
+                self.trees
+                    .edited(&loc.path, doc.index.shared_text(), index.shared_text());
                 let file = self.host.set_file(&loc.path, index.text().as_bytes());
                 if let Some(doc) = self.docs.get_mut(&loc.path) {
                     doc.version = version;
@@ -260,6 +267,7 @@ impl State {
             return changed;
         }
         Arc::make_mut(&mut self.texts).remove(&loc.path);
+        self.trees.remove(&loc.path);
         changed.refresh = true;
         changed.module(&loc.module);
         match std::fs::read(&loc.path) {
@@ -374,7 +382,19 @@ fn apply_changes(
     changes: Vec<TextDocumentContentChangeEvent>,
     encoding: Encoding,
 ) -> String {
-    let mut text = current.text().to_owned();
+    // The usual (full synchronisation) case: the last whole-text change is
+    // the text; copying the current text first would be wasted.
+    let last_full = changes.iter().rposition(|c| c.range.is_none());
+    let mut changes = changes;
+    let mut text = match last_full {
+        Some(at) => {
+            let rest = changes.split_off(at + 1);
+            let full = changes.pop().map(|c| c.text).unwrap_or_default();
+            changes = rest;
+            full
+        }
+        None => current.text().to_owned(),
+    };
     let mut index: Option<LineIndex> = None;
     for change in changes {
         match change.range {
@@ -473,5 +493,19 @@ mod tests {
         );
         let doc = state.docs.get("untitled:two").expect("doc");
         assert_eq!(doc.index.text(), "hello\nthere");
+        // A whole-text change resets; ranged ones after it apply to it.
+        let whole = TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: "abc".into(),
+        };
+        state.change(
+            uri.clone(),
+            3,
+            vec![change(0, 0, 0, 1, "X"), whole, change(0, 1, 0, 2, "Y")],
+            Encoding::Utf16,
+        );
+        let doc = state.docs.get("untitled:two").expect("doc");
+        assert_eq!(doc.index.text(), "aYc");
     }
 }

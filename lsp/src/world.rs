@@ -9,7 +9,10 @@ use std::sync::Arc;
 use alloy_analysis::{Analysis, Cancellable, Config, SourceFile, TextRange};
 use tower_lsp_server::ls_types::{Location, Range, Uri};
 
+use alloy_syntax::SyntaxNode;
+
 use crate::convert::{Encoding, LineIndex};
+use crate::reparse::Trees;
 use crate::session::Session;
 use crate::state::{locate, ModuleKey, Settings, State};
 
@@ -28,6 +31,7 @@ pub struct World {
     pub modules: Vec<ModuleView>,
     uris: Arc<HashMap<String, Uri>>,
     texts: Arc<HashMap<String, Arc<LineIndex>>>,
+    trees: Arc<Trees>,
 }
 
 impl World {
@@ -49,6 +53,7 @@ impl World {
             modules,
             uris: state.uris.clone(),
             texts: state.texts.clone(),
+            trees: state.trees.clone(),
         }
     }
 
@@ -65,6 +70,31 @@ impl World {
             return Uri::from_file_path(path);
         }
         path.parse().ok()
+    }
+
+    /// The syntax tree of a file. For an open document, the tree the
+    /// writer kept up to date by re-parsing only what an edit touched (see
+    /// [`crate::reparse`]) when there is one, so that a request right after
+    /// a keystroke does not wait for a full parse; else the database's.
+    pub fn tree(&self, file: SourceFile) -> Cancellable<SyntaxNode> {
+        let path = self.analysis.path(file)?;
+        let open = self.texts.get(&path);
+        if let Some(index) = open {
+            if let Some(root) = self.trees.get(&path, index.shared_text()) {
+                return Ok(root);
+            }
+        }
+        let parse = self.analysis.parse(file)?;
+        if let Some(index) = open {
+            self.trees
+                .insert(&path, index.shared_text().clone(), parse.green().clone());
+        }
+        Ok(parse.syntax_node())
+    }
+
+    /// The text of an open document, by path.
+    pub fn open_text(&self, path: &str) -> Option<Arc<LineIndex>> {
+        self.texts.get(path).cloned()
     }
 
     /// The text and line index of any file of the analysis: the open

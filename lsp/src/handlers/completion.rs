@@ -19,12 +19,16 @@ use alloy_syntax::ast::{self, AstNode};
 use alloy_syntax::{SyntaxNode, TextSize};
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionItemTag, CompletionList, CompletionResponse,
-    CompletionTextEdit, Documentation, InsertTextFormat, MarkupContent, MarkupKind, Position,
-    Range, TextEdit,
+    CompletionTextEdit, InsertTextFormat, Position, Range, TextEdit,
 };
 
+use super::completion_docs::{markup, render, DocKey};
+use super::snippets::{body_snippet, escape, instance_snippet, value_snippet};
 use crate::ide::cursor::{cursor_at, CursorKind, Nest};
 use crate::ide::docs;
+use crate::ide::foreach::vars_at as foreach_vars_at;
+use crate::ide::imports::{imports_of, Imports};
+use crate::ide::keys::known_keys;
 use crate::ide::module::{module_index, ModuleIndex};
 use crate::ide::refs::{candidates, output_signal};
 use crate::ide::schema::{fits, narrow, BodySchema};
@@ -36,6 +40,14 @@ struct Items<'a> {
     world: &'a World,
     replace: Range,
     out: Vec<CompletionItem>,
+}
+
+/// An item's documentation: now, or from a catalogue key when the client
+/// shows the item (`completionItem/resolve`).
+enum Doc {
+    None,
+    Text(String),
+    Lazy(DocKey),
 }
 
 /// What to insert: a snippet, and the text used when the client takes no
@@ -55,18 +67,6 @@ impl Insert {
     }
 }
 
-/// Escapes `$`, `}` and `\` for snippet syntax.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '$' | '}' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 impl Items<'_> {
     #[allow(clippy::too_many_arguments)]
     fn push(
@@ -74,7 +74,7 @@ impl Items<'_> {
         label: &str,
         kind: CompletionItemKind,
         detail: Option<String>,
-        documentation: Option<String>,
+        documentation: Doc,
         insert: Insert,
         sort: String,
         deprecated: bool,
@@ -85,21 +85,21 @@ impl Items<'_> {
         } else {
             (insert.plain, InsertTextFormat::PLAIN_TEXT)
         };
-        let markdown = self.world.session.caps.markdown;
+        let session = &self.world.session;
+        let (documentation, data) = match documentation {
+            Doc::None => (None, None),
+            Doc::Text(value) => (Some(markup(session, value)), None),
+            Doc::Lazy(key) if session.caps.resolve_documentation => {
+                (None, serde_json::to_value(&key).ok())
+            }
+            Doc::Lazy(key) => (render(&key).map(|value| markup(session, value)), None),
+        };
         self.out.push(CompletionItem {
             label: label.to_owned(),
             kind: Some(kind),
             detail,
-            documentation: documentation.map(|value| {
-                Documentation::MarkupContent(MarkupContent {
-                    kind: if markdown {
-                        MarkupKind::Markdown
-                    } else {
-                        MarkupKind::PlainText
-                    },
-                    value,
-                })
-            }),
+            documentation,
+            data,
             sort_text: Some(sort),
             filter_text: Some(label.to_owned()),
             insert_text_format: Some(format),
@@ -119,11 +119,13 @@ pub fn completion(
     position: Position,
 ) -> Cancellable<Option<CompletionResponse>> {
     let offset = doc.index.offset(position, world.encoding());
-    let parse = world.analysis.parse(doc.file)?;
-    let root = parse.syntax_node();
+    let root = world.tree(doc.file)?;
     let cursor = cursor_at(&root, doc.text(), offset);
     let index = module_index(world, &doc.files)?;
-    let is_declare = |name: &str| index.declare_for(doc.file, offset, name).is_some();
+    let imports = imports_of(world, doc, &index)?;
+    let is_declare = |name: &str| {
+        index.declare_for(doc.file, offset, name).is_some() || imports.declare(name).is_some()
+    };
     let schema = BodySchema::of(&cursor.blocks, &is_declare);
     let mut items = Items {
         world,
@@ -134,6 +136,7 @@ pub fn completion(
         world,
         doc,
         index: &index,
+        imports: &imports,
         offset,
         prefix: &cursor.prefix,
     };
@@ -141,10 +144,7 @@ pub fn completion(
         CursorKind::Statement => match &schema {
             BodySchema::Module { in_declare } => cx.module_items(&mut items, *in_declare),
             BodySchema::Catalogue {
-                body,
-                owner,
-                path,
-                doc_url,
+                body, owner, path, ..
             } => {
                 let (attrs, blocks) =
                     present(&root, offset, cursor.blocks.last().map(|h| h.name.as_str()));
@@ -156,7 +156,6 @@ pub fn completion(
                     &blocks,
                     owner,
                     path,
-                    *doc_url,
                 );
             }
             BodySchema::Custom { declare } => {
@@ -172,9 +171,19 @@ pub fn completion(
             in_string,
         } => {
             let block = cursor.blocks.last().map(|h| h.name.as_str());
-            cx.value_items(&mut items, &schema, block, attr, nesting, *in_string);
+            let vars: Vec<String> = foreach_vars_at(world, &index, doc.file, offset)?
+                .into_iter()
+                .map(|v| v.name)
+                .collect();
+            cx.value_items(&mut items, &schema, block, attr, nesting, *in_string, &vars);
         }
-        CursorKind::ObjectKey | CursorKind::Header | CursorKind::Comment => return Ok(None),
+        CursorKind::ObjectKey {
+            attr,
+            nesting,
+            present,
+            in_string,
+        } => cx.key_items(&mut items, &schema, attr, nesting, present, *in_string),
+        CursorKind::Header | CursorKind::Comment => return Ok(None),
     }
     Ok(Some(CompletionResponse::List(CompletionList {
         is_incomplete: false,
@@ -225,76 +234,11 @@ fn allowed(settings: &Settings, stability: Option<Stability>, community: bool) -
     stability.is_some_and(|s| s >= settings.stability)
 }
 
-/// A value to start an argument with, as snippet text (`n` is the tab stop).
-fn value_snippet(ty: &Type, n: usize) -> (String, String) {
-    match ty {
-        Type::String | Type::Duration | Type::Secret | Type::OptionalSecret => {
-            (format!("\"${n}\""), "\"\"".into())
-        }
-        Type::List(_) => (format!("[${n}]"), "[]".into()),
-        Type::Map(_) | Type::Object => (format!("{{${n}}}"), "{}".into()),
-        Type::Bool => (format!("${{{n}:false}}"), "false".into()),
-        Type::Number => (format!("${{{n}:0}}"), "0".into()),
-        _ => (format!("${n}"), String::new()),
-    }
-}
-
-/// `name = value` lines for required arguments, aligned as `alloy fmt` does.
-fn argument_lines(args: &[&Argument], indent: &str, first_stop: &mut usize) -> (String, String) {
-    let width = args
-        .iter()
-        .map(|a| a.name.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut snippet = String::new();
-    let mut plain = String::new();
-    for arg in args {
-        let (s, p) = value_snippet(arg.parsed_type(), *first_stop);
-        *first_stop += 1;
-        snippet.push_str(&format!("{indent}{:width$} = {s}\n", arg.name));
-        plain.push_str(&format!("{indent}{:width$} = {p}\n", arg.name));
-    }
-    (snippet, plain)
-}
-
-/// The body of a block snippet: required arguments, then required blocks
-/// with their own required arguments.
-fn body_snippet(
-    args: &'static [Argument],
-    blocks: &'static [BlockSchema],
-    depth: usize,
-    stop: &mut usize,
-) -> (String, String) {
-    let indent = "\t".repeat(depth);
-    let required: Vec<&Argument> = args.iter().filter(|a| a.required).collect();
-    let (mut snippet, mut plain) = argument_lines(&required, &indent, stop);
-    for block in blocks.iter().filter(|b| b.required) {
-        let (inner_s, inner_p) = if depth < 3 {
-            body_snippet(block.arguments, block.blocks, depth + 1, stop)
-        } else {
-            (String::new(), String::new())
-        };
-        if !snippet.is_empty() {
-            snippet.push('\n');
-            plain.push('\n');
-        }
-        let label = if block.labeled { " \"\"" } else { "" };
-        snippet.push_str(&format!(
-            "{indent}{}{label} {{\n{inner_s}{indent}}}\n",
-            block.name
-        ));
-        plain.push_str(&format!(
-            "{indent}{}{label} {{\n{inner_p}{indent}}}\n",
-            block.name
-        ));
-    }
-    (snippet, plain)
-}
-
 struct Cx<'a> {
     world: &'a World,
     doc: &'a DocCtx,
     index: &'a ModuleIndex,
+    imports: &'a Imports,
     offset: TextSize,
     prefix: &'a str,
 }
@@ -329,7 +273,9 @@ impl Cx<'_> {
                 c.name,
                 CompletionItemKind::CLASS,
                 Some(format!("component ({})", docs::component_stability(c))),
-                Some(docs::component(c)),
+                Doc::Lazy(DocKey::Component {
+                    name: c.name.to_owned(),
+                }),
                 Insert { snippet, plain },
                 format!("1_{}", c.name),
                 false,
@@ -360,7 +306,9 @@ impl Cx<'_> {
                 b.name,
                 CompletionItemKind::KEYWORD,
                 Some("configuration block".into()),
-                Some(docs::config_block(b)),
+                Doc::Lazy(DocKey::ConfigBlock {
+                    name: b.name.to_owned(),
+                }),
                 Insert { snippet, plain },
                 format!("2_{}", b.name),
                 false,
@@ -377,26 +325,35 @@ impl Cx<'_> {
                 .filter(|a| !a.optional)
                 .map(|a| a.name.as_str())
                 .collect();
-            let width = required
-                .iter()
-                .map(|n| n.chars().count())
-                .max()
-                .unwrap_or(0);
-            let mut snippet = format!("{name} \"${{1:default}}\" {{\n");
-            let mut plain = format!("{name} \"default\" {{\n");
-            for (i, arg) in required.iter().enumerate() {
-                snippet.push_str(&format!("\t{arg:width$} = ${}\n", i + 2));
-                plain.push_str(&format!("\t{arg:width$} = \n"));
-            }
-            snippet.push_str("}$0");
-            plain.push('}');
+            let (snippet, plain) = instance_snippet(name, &required);
             items.push(
                 name,
                 CompletionItemKind::MODULE,
                 Some("custom component".into()),
-                Some(docs::declare(fact)),
+                Doc::Text(docs::declare(fact)),
                 Insert { snippet, plain },
                 format!("0_{name}"),
+                false,
+            );
+        }
+        for d in &self.imports.declares {
+            if !d.qualified.starts_with(ns) {
+                continue;
+            }
+            let required: Vec<&str> = d
+                .arguments
+                .iter()
+                .filter(|a| !a.optional)
+                .map(|a| a.name.as_str())
+                .collect();
+            let (snippet, plain) = instance_snippet(&d.qualified, &required);
+            items.push(
+                &d.qualified,
+                CompletionItemKind::MODULE,
+                Some("imported custom component".into()),
+                Doc::Text(docs::imported_declare(d)),
+                Insert { snippet, plain },
+                format!("0_{}", d.qualified),
                 false,
             );
         }
@@ -412,11 +369,7 @@ impl Cx<'_> {
         present_blocks: &[String],
         owner: &str,
         path: &[&str],
-        doc_url: Option<&str>,
     ) {
-        let stability = catalogue::component(owner)
-            .map(docs::component_stability)
-            .or_else(|| catalogue::config_block(owner).map(|b| b.stability.to_string()));
         for arg in arguments {
             if present_attrs.iter().any(|p| p == arg.name) {
                 continue;
@@ -431,7 +384,11 @@ impl Cx<'_> {
                 arg.name,
                 CompletionItemKind::FIELD,
                 Some(detail),
-                Some(docs::argument(arg, owner, path, stability.clone(), doc_url)),
+                Doc::Lazy(DocKey::Argument {
+                    owner: owner.to_owned(),
+                    path: path.iter().map(|p| (*p).to_owned()).collect(),
+                    name: arg.name.to_owned(),
+                }),
                 Insert {
                     snippet: format!("{} = {value_s}", arg.name),
                     plain: format!("{} = {value_p}", arg.name),
@@ -469,7 +426,11 @@ impl Cx<'_> {
                     }
                     .into(),
                 ),
-                Some(docs::block(block, owner, path, doc_url)),
+                Doc::Lazy(DocKey::Block {
+                    owner: owner.to_owned(),
+                    path: path.iter().map(|p| (*p).to_owned()).collect(),
+                    name: block.name.to_owned(),
+                }),
                 Insert { snippet, plain },
                 format!("{}_{}", if block.required { 0 } else { 2 }, block.name),
                 false,
@@ -478,10 +439,14 @@ impl Cx<'_> {
     }
 
     fn custom_items(&self, items: &mut Items<'_>, declare: &str, present_attrs: &[String]) {
-        let Some(d) = self.index.declare_for(self.doc.file, self.offset, declare) else {
-            return;
+        let arguments = match self.index.declare_for(self.doc.file, self.offset, declare) {
+            Some(d) => &self.index.items[d].arguments,
+            None => match self.imports.declare(declare) {
+                Some(d) => &d.arguments,
+                None => return,
+            },
         };
-        for arg in &self.index.items[d].arguments {
+        for arg in arguments {
             if present_attrs.contains(&arg.name) {
                 continue;
             }
@@ -496,7 +461,7 @@ impl Cx<'_> {
                     }
                     .into(),
                 ),
-                Some(docs::declare_argument(arg, declare)),
+                Doc::Text(docs::declare_argument(arg, declare)),
                 Insert {
                     snippet: format!("{} = $0", arg.name),
                     plain: format!("{} = ", arg.name),
@@ -507,6 +472,7 @@ impl Cx<'_> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn value_items(
         &self,
         items: &mut Items<'_>,
@@ -515,6 +481,7 @@ impl Cx<'_> {
         attr: &str,
         nesting: &[Nest],
         in_string: bool,
+        foreach_vars: &[String],
     ) {
         // The expected type: from the innermost call's parameter, else
         // from the attribute.
@@ -555,7 +522,7 @@ impl Cx<'_> {
                             &text,
                             CompletionItemKind::ENUM_MEMBER,
                             Some(format!("allowed value of {attr}")),
-                            None,
+                            Doc::None,
                             Insert::text(text.clone()),
                             format!("0_{value}"),
                             false,
@@ -573,7 +540,7 @@ impl Cx<'_> {
                     value,
                     CompletionItemKind::KEYWORD,
                     Some("bool".into()),
-                    None,
+                    Doc::None,
                     Insert::text(value),
                     format!("3_{value}"),
                     false,
@@ -584,12 +551,27 @@ impl Cx<'_> {
         let signal = output_signal(block, attr);
         let refs = candidates(
             self.index,
+            self.imports,
             self.doc.file,
             self.offset,
             expected.as_ref(),
             signal,
         );
         let ns = self.namespace_prefix();
+        for var in foreach_vars {
+            if !var.starts_with(ns) {
+                continue;
+            }
+            items.push(
+                var,
+                CompletionItemKind::VARIABLE,
+                Some("foreach variable: the current element of `collection`".into()),
+                Doc::None,
+                Insert::text(var.clone()),
+                format!("0_{var}"),
+                false,
+            );
+        }
         for candidate in refs {
             if !candidate.text.starts_with(ns) {
                 continue;
@@ -598,7 +580,7 @@ impl Cx<'_> {
                 &candidate.text,
                 CompletionItemKind::VARIABLE,
                 Some(candidate.ty.to_string()),
-                None,
+                Doc::None,
                 Insert::text(candidate.text.clone()),
                 format!("{}_{}", if candidate.exact { 1 } else { 2 }, candidate.text),
                 false,
@@ -627,7 +609,9 @@ impl Cx<'_> {
                 f.name,
                 CompletionItemKind::FUNCTION,
                 Some(f.signature.to_owned()),
-                Some(docs::function(f)),
+                Doc::Lazy(DocKey::Function {
+                    name: f.name.to_owned(),
+                }),
                 Insert {
                     snippet,
                     plain: format!("{}()", f.name),
@@ -651,12 +635,56 @@ impl Cx<'_> {
                     &text,
                     CompletionItemKind::CONSTANT,
                     Some(field.ty.to_owned()),
-                    None,
+                    Doc::None,
                     Insert::text(text.clone()),
                     format!("5_{text}"),
                     false,
                 );
             }
+        }
+    }
+
+    /// Keys of an object literal whose meaning the argument defines (the
+    /// labels of a target), minus those already written.
+    fn key_items(
+        &self,
+        items: &mut Items<'_>,
+        schema: &BodySchema,
+        attr: &str,
+        nesting: &[Nest],
+        present: &[String],
+        in_string: bool,
+    ) {
+        let BodySchema::Catalogue { owner, body, .. } = schema else {
+            return;
+        };
+        let Some(arg) = body.argument(attr) else {
+            return;
+        };
+        let Some(ty) = narrow(arg.parsed_type(), nesting) else {
+            return;
+        };
+        for (key, what) in known_keys(owner, attr, &ty) {
+            if present.iter().any(|p| p == key) {
+                continue;
+            }
+            let insert = if in_string {
+                Insert::text(*key)
+            } else {
+                Insert {
+                    snippet: format!("\"{key}\" = $0"),
+                    plain: format!("\"{key}\" = "),
+                }
+            };
+            items.push(
+                key,
+                CompletionItemKind::FIELD,
+                Some((*what).to_owned()),
+                Doc::None,
+                insert,
+                format!("0_{key}"),
+                false,
+            );
         }
     }
 }

@@ -35,8 +35,7 @@ fn fold(
 }
 
 pub fn folding_ranges(world: &World, doc: &DocCtx) -> Cancellable<Vec<FoldingRange>> {
-    let parse = world.analysis.parse(doc.file)?;
-    let root = parse.syntax_node();
+    let root = world.tree(doc.file)?;
     let index = &doc.index;
     let mut out = Vec::new();
     for node in root.descendants() {

@@ -9,6 +9,8 @@ use alloy_syntax::{SyntaxKind, SyntaxToken};
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
 use crate::ide::docs;
+use crate::ide::foreach::vars_at as foreach_vars_at;
+use crate::ide::imports::{imports_of, Imports};
 use crate::ide::module::{module_index, ModuleIndex};
 use crate::ide::refs::{export_type, Visible};
 use crate::ide::schema::BodySchema;
@@ -17,15 +19,17 @@ use crate::world::{DocCtx, World};
 
 pub fn hover(world: &World, doc: &DocCtx, position: Position) -> Cancellable<Option<Hover>> {
     let offset = doc.index.offset(position, world.encoding());
-    let parse = world.analysis.parse(doc.file)?;
-    let root = parse.syntax_node();
+    let root = world.tree(doc.file)?;
     let Some(token) = token_at(&root, offset) else {
         return Ok(None);
     };
     let index = module_index(world, &doc.files)?;
+    let imports = imports_of(world, doc, &index)?;
     let text = if is_header_token(&token) {
-        header_hover(&index, doc, &token)
-    } else if let Some(text) = attribute_hover(&index, doc, &token) {
+        header_hover(&index, &imports, doc, &token)
+    } else if let Some(text) = attribute_hover(&index, &imports, doc, &token) {
+        Some(text)
+    } else if let Some(text) = foreach_hover(world, &index, doc, &token)? {
         Some(text)
     } else {
         reference_hover(&index, doc, &token)
@@ -44,19 +48,31 @@ pub fn hover(world: &World, doc: &DocCtx, position: Position) -> Cancellable<Opt
 }
 
 /// The schema of the body a node sits in.
-fn parent_schema(index: &ModuleIndex, doc: &DocCtx, node: &alloy_syntax::SyntaxNode) -> BodySchema {
+fn parent_schema(
+    index: &ModuleIndex,
+    imports: &Imports,
+    doc: &DocCtx,
+    node: &alloy_syntax::SyntaxNode,
+) -> BodySchema {
     let blocks = enclosing_blocks(node);
     let offset = node.text_range().start();
-    let is_declare = |name: &str| index.declare_for(doc.file, offset, name).is_some();
+    let is_declare = |name: &str| {
+        index.declare_for(doc.file, offset, name).is_some() || imports.declare(name).is_some()
+    };
     BodySchema::of(&headers(&blocks), &is_declare)
 }
 
 /// On a block's name or label.
-fn header_hover(index: &ModuleIndex, doc: &DocCtx, token: &SyntaxToken) -> Option<String> {
+fn header_hover(
+    index: &ModuleIndex,
+    imports: &Imports,
+    doc: &DocCtx,
+    token: &SyntaxToken,
+) -> Option<String> {
     let block = ast::Block::cast(token.parent()?)?;
     let name = block.name();
     let offset = block.syntax().text_range().start();
-    match parent_schema(index, doc, block.syntax()) {
+    match parent_schema(index, imports, doc, block.syntax()) {
         BodySchema::Module { .. } => {
             if let Some(c) = catalogue::component(&name) {
                 return Some(docs::component(c));
@@ -64,8 +80,10 @@ fn header_hover(index: &ModuleIndex, doc: &DocCtx, token: &SyntaxToken) -> Optio
             if let Some(b) = catalogue::config_block(&name) {
                 return Some(docs::config_block(b));
             }
-            let declare = index.declare_for(doc.file, offset, &name)?;
-            Some(docs::declare(&index.items[declare]))
+            match index.declare_for(doc.file, offset, &name) {
+                Some(declare) => Some(docs::declare(&index.items[declare])),
+                None => imports.declare(&name).map(docs::imported_declare),
+            }
         }
         BodySchema::Catalogue {
             owner,
@@ -81,7 +99,12 @@ fn header_hover(index: &ModuleIndex, doc: &DocCtx, token: &SyntaxToken) -> Optio
 }
 
 /// On an attribute's name.
-fn attribute_hover(index: &ModuleIndex, doc: &DocCtx, token: &SyntaxToken) -> Option<String> {
+fn attribute_hover(
+    index: &ModuleIndex,
+    imports: &Imports,
+    doc: &DocCtx,
+    token: &SyntaxToken,
+) -> Option<String> {
     if token.kind() != SyntaxKind::IDENT {
         return None;
     }
@@ -90,7 +113,7 @@ fn attribute_hover(index: &ModuleIndex, doc: &DocCtx, token: &SyntaxToken) -> Op
         return None;
     }
     let name = token.text();
-    match parent_schema(index, doc, attr.syntax()) {
+    match parent_schema(index, imports, doc, attr.syntax()) {
         BodySchema::Catalogue {
             owner,
             path,
@@ -105,12 +128,41 @@ fn attribute_hover(index: &ModuleIndex, doc: &DocCtx, token: &SyntaxToken) -> Op
         }
         BodySchema::Custom { declare } => {
             let offset = attr.syntax().text_range().start();
-            let d = index.declare_for(doc.file, offset, &declare)?;
-            let arg = index.items[d].arguments.iter().find(|a| a.name == name)?;
+            let arguments = match index.declare_for(doc.file, offset, &declare) {
+                Some(d) => &index.items[d].arguments,
+                None => &imports.declare(&declare)?.arguments,
+            };
+            let arg = arguments.iter().find(|a| a.name == name)?;
             Some(docs::declare_argument(arg, &declare))
         }
         _ => None,
     }
+}
+
+/// On a `foreach` variable used inside its template.
+fn foreach_hover(
+    world: &World,
+    index: &ModuleIndex,
+    doc: &DocCtx,
+    token: &SyntaxToken,
+) -> Cancellable<Option<String>> {
+    let Some(chain) = chain_of(token) else {
+        return Ok(None);
+    };
+    if chain.called || chain.index_at(token.text_range().start()) != Some(0) {
+        return Ok(None);
+    }
+    let Some(first) = chain.names.first() else {
+        return Ok(None);
+    };
+    let vars = foreach_vars_at(world, index, doc.file, chain.range().start())?;
+    Ok(vars.into_iter().find(|v| &v.name == first).map(|v| {
+        let label = index.items[v.item].label.as_deref().unwrap_or("");
+        format!(
+            "**{}** (foreach variable)\n\nThe current element of `collection` in `foreach \"{label}\"`.",
+            v.name
+        )
+    }))
 }
 
 /// On a reference or a stdlib call.

@@ -12,8 +12,7 @@ use crate::world::{DocCtx, World};
 
 pub fn inlay_hints(world: &World, doc: &DocCtx, range: Range) -> Cancellable<Vec<InlayHint>> {
     let span = doc.index.text_range(range, world.encoding());
-    let parse = world.analysis.parse(doc.file)?;
-    let root = parse.syntax_node();
+    let root = world.tree(doc.file)?;
     let index = module_index(world, &doc.files)?;
     let mut out = Vec::new();
     // Resolution depends only on the scope, so cache per enclosing

@@ -11,8 +11,7 @@ use crate::ide::syntax::{chains_in, is_item_block};
 use crate::world::{DocCtx, World};
 
 pub fn document_links(world: &World, doc: &DocCtx) -> Cancellable<Vec<DocumentLink>> {
-    let parse = world.analysis.parse(doc.file)?;
-    let root = parse.syntax_node();
+    let root = world.tree(doc.file)?;
     let mut out = Vec::new();
     let mut push = |range, url: &str, tooltip: String| {
         if let Ok(target) = url.parse::<Uri>() {

@@ -4,6 +4,7 @@
 
 pub mod code_actions;
 pub mod completion;
+pub mod completion_docs;
 pub mod diagnostics;
 pub mod folding;
 pub mod formatting;
@@ -16,4 +17,5 @@ pub mod rename;
 pub mod selection;
 pub mod semantic_tokens;
 pub mod signature;
+mod snippets;
 pub mod symbols;

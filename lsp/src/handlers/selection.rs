@@ -13,8 +13,7 @@ pub fn selection_ranges(
     doc: &DocCtx,
     positions: &[Position],
 ) -> Cancellable<Vec<SelectionRange>> {
-    let parse = world.analysis.parse(doc.file)?;
-    let root = parse.syntax_node();
+    let root = world.tree(doc.file)?;
     let mut out = Vec::with_capacity(positions.len());
     for &position in positions {
         let offset = doc.index.offset(position, world.encoding());

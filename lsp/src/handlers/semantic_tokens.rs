@@ -3,12 +3,17 @@
 //! `defaultLibrary`, deprecated aliases `deprecated`), literals, comments
 //! and operators.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
 use alloy_analysis::catalogue;
 use alloy_analysis::Cancellable;
 use alloy_syntax::ast::{self, AstNode};
 use alloy_syntax::{SyntaxKind, SyntaxToken, TextRange, TextSize};
 use tower_lsp_server::ls_types::{
-    Range, SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensLegend,
+    Range, SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensEdit,
+    SemanticTokensLegend, Uri,
 };
 
 use crate::convert::LineIndex;
@@ -148,8 +153,7 @@ pub fn tokens(
     doc: &DocCtx,
     range: Option<Range>,
 ) -> Cancellable<Vec<SemanticToken>> {
-    let parse = world.analysis.parse(doc.file)?;
-    let root = parse.syntax_node();
+    let root = world.tree(doc.file)?;
     let span = range.map(|r| doc.index.text_range(r, world.encoding()));
     let mut raw: Vec<(TextRange, Kind, u32)> = Vec::new();
     let elements = match span {
@@ -240,4 +244,107 @@ fn encode(world: &World, index: &LineIndex, raw: &[(TextRange, Kind, u32)]) -> V
         }
     }
     out
+}
+
+/// The last tokens sent for each document, so that the next request can
+/// be answered with the difference (`semanticTokens/full/delta`): after a
+/// keystroke in a large file, a few tokens change, not tens of thousands.
+#[derive(Default)]
+pub struct TokenCache {
+    next_id: AtomicU64,
+    last: Mutex<HashMap<Uri, (String, Vec<SemanticToken>)>>,
+}
+
+impl TokenCache {
+    /// Remembers the tokens sent for `uri`; returns their result id.
+    pub fn store(&self, uri: &Uri, data: &[SemanticToken]) -> String {
+        let id = (self.next_id.fetch_add(1, Ordering::Relaxed) + 1).to_string();
+        if let Ok(mut last) = self.last.lock() {
+            last.insert(uri.clone(), (id.clone(), data.to_vec()));
+        }
+        id
+    }
+
+    /// The tokens sent as `result_id` for `uri`, if they are the last ones.
+    pub fn previous(&self, uri: &Uri, result_id: &str) -> Option<Vec<SemanticToken>> {
+        let last = self.last.lock().ok()?;
+        let (id, data) = last.get(uri)?;
+        (id == result_id).then(|| data.clone())
+    }
+
+    pub fn forget(&self, uri: &Uri) {
+        if let Ok(mut last) = self.last.lock() {
+            last.remove(uri);
+        }
+    }
+}
+
+/// One edit turning `old` into `new`: the tokens between their common
+/// prefix and common suffix. Offsets count integers (five per token), as
+/// the protocol's flat encoding does.
+pub fn delta(old: &[SemanticToken], new: &[SemanticToken]) -> Vec<SemanticTokensEdit> {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let removed = old.len() - prefix - suffix;
+    let inserted = &new[prefix..new.len() - suffix];
+    if removed == 0 && inserted.is_empty() {
+        return Vec::new();
+    }
+    vec![SemanticTokensEdit {
+        start: (prefix * 5) as u32,
+        delete_count: (removed * 5) as u32,
+        data: Some(inserted.to_vec()),
+    }]
+}
+
+#[cfg(test)]
+mod delta_tests {
+    use super::*;
+
+    fn t(line: u32, start: u32) -> SemanticToken {
+        SemanticToken {
+            delta_line: line,
+            delta_start: start,
+            length: 1,
+            token_type: 0,
+            token_modifiers_bitset: 0,
+        }
+    }
+
+    /// Applies edits the way a client does, on the flat encoding.
+    fn apply(old: &[SemanticToken], edits: &[SemanticTokensEdit]) -> Vec<SemanticToken> {
+        let mut out = old.to_vec();
+        for e in edits.iter().rev() {
+            let start = e.start as usize / 5;
+            let end = start + e.delete_count as usize / 5;
+            out.splice(start..end, e.data.clone().unwrap_or_default());
+        }
+        out
+    }
+
+    #[test]
+    fn deltas_replay_to_the_new_tokens() {
+        let old = vec![t(0, 0), t(1, 2), t(0, 3), t(2, 0)];
+        for new in [
+            vec![t(0, 0), t(1, 2), t(0, 4), t(2, 0)],
+            vec![t(0, 0), t(2, 0)],
+            vec![t(0, 0), t(1, 2), t(0, 3), t(0, 1), t(2, 0)],
+            vec![],
+            old.clone(),
+        ] {
+            let edits = delta(&old, &new);
+            assert_eq!(apply(&old, &edits), new);
+            if new == old {
+                assert!(edits.is_empty());
+            }
+        }
+        // Shared prefix and suffix are not resent.
+        let edits = delta(&old, &[t(0, 0), t(1, 2), t(0, 4), t(2, 0)]);
+        assert_eq!((edits[0].start, edits[0].delete_count), (10, 5));
+    }
 }

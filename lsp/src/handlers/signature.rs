@@ -18,8 +18,7 @@ pub fn signature_help(
     position: Position,
 ) -> Cancellable<Option<SignatureHelp>> {
     let offset = doc.index.offset(position, world.encoding());
-    let parse = world.analysis.parse(doc.file)?;
-    let cursor = cursor_at(&parse.syntax_node(), doc.text(), offset);
+    let cursor = cursor_at(&world.tree(doc.file)?, doc.text(), offset);
     let Some((callee, arg)) = cursor.call() else {
         return Ok(None);
     };

@@ -45,8 +45,15 @@ pub enum CursorKind {
         nesting: Vec<Nest>,
         in_string: bool,
     },
-    /// Writing an object key.
-    ObjectKey,
+    /// Writing a key of an object literal in the value of `attr`;
+    /// `nesting` leads to that object (itself excluded), `present` lists
+    /// the keys it already has before the cursor.
+    ObjectKey {
+        attr: String,
+        nesting: Vec<Nest>,
+        present: Vec<String>,
+        in_string: bool,
+    },
     /// After a block name (the label or the `{` comes next).
     Header,
     Comment,
@@ -203,6 +210,8 @@ enum Frame {
     Object {
         pending: Option<String>,
         key: Option<String>,
+        /// Keys written so far.
+        keys: Vec<String>,
     },
     Paren {
         callee: Option<String>,
@@ -251,7 +260,7 @@ impl Machine {
                             stmt.clear();
                             *attr = None;
                         }
-                        Some(Frame::Object { pending, key }) => {
+                        Some(Frame::Object { pending, key, .. }) => {
                             *pending = None;
                             *key = None;
                         }
@@ -284,8 +293,10 @@ impl Machine {
                     }
                     stmt.clear();
                 }
-                Some(Frame::Object { pending, key }) if key.is_none() => {
-                    *key = Some(pending.take().unwrap_or_default());
+                Some(Frame::Object { pending, key, keys }) if key.is_none() => {
+                    let name = pending.take().unwrap_or_default();
+                    keys.push(name.clone());
+                    *key = Some(name);
                 }
                 _ => {}
             },
@@ -307,6 +318,7 @@ impl Machine {
                     None => self.frames.push(Frame::Object {
                         pending: None,
                         key: None,
+                        keys: Vec::new(),
                     }),
                 }
             }
@@ -341,7 +353,7 @@ impl Machine {
             R_PAREN => self.pop_until(|f| matches!(f, Frame::Paren { .. })),
             COMMA => match self.frames.last_mut() {
                 Some(Frame::Paren { commas, .. }) => *commas += 1,
-                Some(Frame::Object { pending, key }) => {
+                Some(Frame::Object { pending, key, .. }) => {
                     *pending = None;
                     *key = None;
                 }
@@ -351,7 +363,7 @@ impl Machine {
                 Some(Frame::Body { stmt, attr, .. }) if attr.is_none() => {
                     stmt.push((kind, text.to_owned()))
                 }
-                Some(Frame::Object { pending, key }) if key.is_none() => {
+                Some(Frame::Object { pending, key, .. }) if key.is_none() => {
                     if matches!(kind, IDENT | STRING) {
                         *pending = Some(unquote(text));
                     }
@@ -413,10 +425,14 @@ impl Machine {
             };
         };
         let mut nesting = Vec::new();
+        let mut present = Vec::new();
         for frame in &self.frames[body_at + 1..] {
             nesting.push(match frame {
                 Frame::Array => Nest::Array,
-                Frame::Object { key, .. } => Nest::Object(key.clone()),
+                Frame::Object { key, keys, .. } => {
+                    present.clone_from(keys);
+                    Nest::Object(key.clone())
+                }
                 Frame::Paren { callee, commas } => Nest::Call {
                     callee: callee.clone(),
                     arg: *commas,
@@ -426,7 +442,13 @@ impl Machine {
             });
         }
         if let Some(Nest::Object(None)) = nesting.last() {
-            return CursorKind::ObjectKey;
+            nesting.pop();
+            return CursorKind::ObjectKey {
+                attr: attr.clone(),
+                nesting,
+                present,
+                in_string,
+            };
         }
         CursorKind::Value {
             attr: attr.clone(),
@@ -521,6 +543,38 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn object_keys_know_their_attribute_and_the_keys_written() {
+        let c = at("a \"x\" {\n\ttargets = [{\"__address__\" = \"a\", |}]\n}\n");
+        match &c.kind {
+            CursorKind::ObjectKey {
+                attr,
+                nesting,
+                present,
+                in_string,
+            } => {
+                assert_eq!(attr, "targets");
+                assert_eq!(nesting, &vec![Nest::Array]);
+                assert_eq!(present, &vec!["__address__".to_owned()]);
+                assert!(!in_string);
+            }
+            other => panic!("{other:?}"),
+        }
+        let c = at("a \"x\" {\n\tm = {\n\t\t\"__pa|");
+        assert!(
+            matches!(
+                &c.kind,
+                CursorKind::ObjectKey {
+                    in_string: true,
+                    ..
+                }
+            ),
+            "{:?}",
+            c.kind
+        );
+        assert_eq!(c.prefix, "__pa");
     }
 
     #[test]

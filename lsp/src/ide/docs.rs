@@ -7,6 +7,7 @@ use alloy_analysis::catalogue::{
     Argument, BlockSchema, Component, ConfigBlock, Export, SignalSet, Stability, StdlibFunction,
 };
 
+use super::imports::ImportedDeclare;
 use super::module::{DeclArg, ItemFact};
 
 fn stability(level: Option<Stability>, community: bool) -> String {
@@ -207,18 +208,37 @@ pub fn function(f: &StdlibFunction) -> String {
 
 /// A custom component (`declare`).
 pub fn declare(item: &ItemFact) -> String {
-    let mut out = format!(
-        "**{}** (custom component, `declare \"{0}\"`)\n",
-        item.label.as_deref().unwrap_or("")
-    );
-    if !item.arguments.is_empty() {
+    declare_signature(
+        item.label.as_deref().unwrap_or(""),
+        None,
+        &item.arguments,
+        &item.exports,
+    )
+}
+
+/// A custom component imported as `qualified` (`lib.name`).
+pub fn imported_declare(d: &ImportedDeclare) -> String {
+    declare_signature(&d.name, Some(&d.qualified), &d.arguments, &d.exports)
+}
+
+fn declare_signature(
+    name: &str,
+    qualified: Option<&str>,
+    arguments: &[DeclArg],
+    exports: &[String],
+) -> String {
+    let mut out = match qualified {
+        Some(q) => format!("**{q}** (imported custom component, `declare \"{name}\"`)\n"),
+        None => format!("**{name}** (custom component, `declare \"{name}\"`)\n"),
+    };
+    if !arguments.is_empty() {
         out.push_str("\nArguments:\n");
-        for arg in &item.arguments {
+        for arg in arguments {
             decl_arg_line(&mut out, arg);
         }
     }
-    if !item.exports.is_empty() {
-        let _ = writeln!(out, "\nExports: `{}`", item.exports.join("`, `"));
+    if !exports.is_empty() {
+        let _ = writeln!(out, "\nExports: `{}`", exports.join("`, `"));
     }
     out
 }

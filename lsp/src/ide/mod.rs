@@ -4,6 +4,9 @@
 
 pub mod cursor;
 pub mod docs;
+pub mod foreach;
+pub mod imports;
+pub mod keys;
 pub mod module;
 pub mod refs;
 pub mod schema;

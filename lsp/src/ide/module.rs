@@ -65,8 +65,9 @@ pub struct ModuleIndex {
 pub fn module_index(world: &World, files: &[SourceFile]) -> Cancellable<ModuleIndex> {
     let mut index = ModuleIndex::default();
     for &file in files {
-        let parse = world.analysis.parse(file)?;
-        let root = parse.tree();
+        let Some(root) = ast::File::cast(world.tree(file)?) else {
+            continue;
+        };
         for stmt in root.statements() {
             if let ast::Stmt::Block(block) = stmt {
                 add(&mut index, file, &block, None);
@@ -76,16 +77,50 @@ pub fn module_index(world: &World, files: &[SourceFile]) -> Cancellable<ModuleIn
     Ok(index)
 }
 
+/// A block's dotted name, its range and its label token, in one pass over
+/// the header (the index is rebuilt for every request that needs it, so
+/// this walk over every block of the module is on the completion path).
+fn header_facts(block: &ast::Block) -> (String, TextRange, Option<alloy_syntax::SyntaxToken>) {
+    let mut name = String::new();
+    let mut range: Option<TextRange> = None;
+    let mut label = None;
+    for element in block.syntax().children_with_tokens() {
+        let Some(token) = element.into_token() else {
+            continue;
+        };
+        match token.kind() {
+            SyntaxKind::L_CURLY => break,
+            SyntaxKind::IDENT => {
+                if range.is_some() {
+                    name.push('.');
+                }
+                name.push_str(token.text());
+                let r = token.text_range();
+                range = Some(range.map_or(r, |first| first.cover(r)));
+            }
+            SyntaxKind::STRING if label.is_none() => label = Some(token),
+            _ => {}
+        }
+    }
+    let range = range.unwrap_or_else(|| TextRange::empty(block.syntax().text_range().start()));
+    (name, range, label)
+}
+
 fn add(index: &mut ModuleIndex, file: SourceFile, block: &ast::Block, parent: Option<usize>) {
-    let name = block.name();
-    let name_range = name_range(block);
+    let (name, name_range, label_token) = header_facts(block);
+    // As `Block::label`: the text between the quotes, none for `""`.
+    let label = label_token
+        .as_ref()
+        .map(|t| t.text())
+        .filter(|t| t.len() > 2)
+        .map(|t| String::from_utf8_lossy(&t.as_bytes()[1..t.len() - 1]).into_owned());
     let mut fact = ItemFact {
         file,
-        label: block.label(),
+        label,
         parent,
         range: block.syntax().text_range(),
         name_range,
-        label_range: block.label_token().map(|t| t.text_range()),
+        label_range: label_token.map(|t| t.text_range()),
         arguments: Vec::new(),
         exports: Vec::new(),
         name,
@@ -148,7 +183,7 @@ pub fn name_range(block: &ast::Block) -> TextRange {
     }
 }
 
-fn decl_arg(block: &ast::Block) -> Option<DeclArg> {
+pub(crate) fn decl_arg(block: &ast::Block) -> Option<DeclArg> {
     let name = block.label()?;
     let mut arg = DeclArg {
         name,
@@ -297,5 +332,31 @@ impl ModuleIndex {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_pass_header_facts_match_the_ast_accessors() {
+        let text = "a.b.c \"x\" {\n\td \"\" { }\n\te { }\n}\nf \"y\\\"z\" { }\n{ }\n";
+        let parse = alloy_syntax::parse(text);
+        let blocks: Vec<ast::Block> = parse
+            .syntax_node()
+            .descendants()
+            .filter_map(ast::Block::cast)
+            .collect();
+        assert!(blocks.len() >= 4);
+        for block in blocks {
+            let (name, range, label) = header_facts(&block);
+            assert_eq!(name, block.name());
+            assert_eq!(range, name_range(&block));
+            assert_eq!(
+                label.as_ref().map(|t| t.text_range()),
+                block.label_token().map(|t| t.text_range())
+            );
+        }
     }
 }

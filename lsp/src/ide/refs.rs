@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use alloy_analysis::catalogue::{self, Capsule, Signal, Type};
 use alloy_analysis::{SourceFile, TextSize};
 
+use super::imports::Imports;
 use super::module::ModuleIndex;
 use super::schema::fits;
 
@@ -41,6 +42,7 @@ pub fn output_signal(block: Option<&str>, attr: &str) -> Option<Signal> {
 /// when `None`) and, for otelcol consumers, that accept `signal`.
 pub fn candidates(
     index: &ModuleIndex,
+    imports: &Imports,
     file: SourceFile,
     offset: TextSize,
     expected: Option<&Type>,
@@ -88,6 +90,14 @@ pub fn candidates(
                 continue;
             }
             for export in &index.items[d].exports {
+                push(format!("{id}.{export}"), Type::Any);
+            }
+        } else if let Some(d) = imports.declare(&item.name) {
+            // An instance of an imported custom component: its exports.
+            if item.label.is_none() {
+                continue;
+            }
+            for export in &d.exports {
                 push(format!("{id}.{export}"), Type::Any);
             }
         }

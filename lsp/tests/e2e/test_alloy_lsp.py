@@ -226,3 +226,77 @@ async def test_pull_diagnostics_with_neovim_capabilities(neovim_client: Language
     assert report.items[0].code == "AL0001"
     # UTF-8 columns: `format` is at byte 14 (é is two bytes).
     assert report.items[0].range.start == types.Position(line=1, character=14)
+
+
+async def test_completion_resolve_fills_documentation(client: LanguageClient, tmp_path):
+    """VS Code's capabilities include resolveSupport: documentation comes on resolve."""
+    uri = open_doc(client, tmp_path / "r.alloy", "prometheus.scr\n")
+    result = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=0, character=14),
+        )
+    )
+    scrape = next(item for item in result.items if item.label == "prometheus.scrape")
+    assert scrape.documentation is None
+    resolved = await client.completion_item_resolve_async(scrape)
+    assert "prometheus.scrape" in resolved.documentation.value
+
+
+async def test_semantic_token_deltas(client: LanguageClient, tmp_path):
+    text = PIPELINE
+    uri = open_doc(client, tmp_path / "t.alloy", text)
+    full = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert full.result_id
+    text2 = text.replace('"host" { }', '"host" {\n\tinclude_exporter_metrics = true\n}')
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text2)],
+        )
+    )
+    delta = await client.text_document_semantic_tokens_full_delta_async(
+        types.SemanticTokensDeltaParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            previous_result_id=full.result_id,
+        )
+    )
+    data = list(full.data)
+    for edit in sorted(delta.edits, key=lambda e: e.start, reverse=True):
+        data[edit.start : edit.start + edit.delete_count] = list(edit.data or [])
+    fresh = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert data == list(fresh.data)
+    assert sum(len(e.data or []) for e in delta.edits) < len(fresh.data)
+
+
+async def test_import_file_namespace(client: LanguageClient, tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "m.alloy").write_text('declare "sink" {\n\targument "url" { }\n}\n')
+    text = 'import.file "lib" {\n\tfilename = "lib"\n}\n\nlib.\n'
+    uri = open_doc(client, tmp_path / "main.alloy", text)
+    result = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=4, character=4),
+        )
+    )
+    assert "lib.sink" in {item.label for item in result.items}
+    text2 = text.replace("lib.\n", 'lib.sink "x" {\n\turl = "http://x"\n}\n')
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text2)],
+        )
+    )
+    result = await client.text_document_definition_async(
+        types.DefinitionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=position_of(text2, "lib.sink", 5),
+        )
+    )
+    location = result if isinstance(result, types.Location) else result[0]
+    assert location.uri == (tmp_path / "lib" / "m.alloy").as_uri()

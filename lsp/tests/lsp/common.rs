@@ -262,7 +262,11 @@ impl Dir {
     pub fn new(files: &[(&str, &str)]) -> Dir {
         let dir = tempfile::tempdir().expect("temp dir");
         for (name, text) in files {
-            std::fs::write(dir.path().join(name), text).expect("write fixture");
+            let path = dir.path().join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("fixture directory");
+            }
+            std::fs::write(path, text).expect("write fixture");
         }
         Dir { dir }
     }

@@ -5,6 +5,7 @@ mod common;
 
 mod code_actions;
 mod completion;
+mod contexts;
 mod diagnostics;
 mod formatting;
 mod graph;

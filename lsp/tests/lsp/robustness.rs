@@ -49,6 +49,7 @@ const METHODS: &[&str] = &[
     "textDocument/rangeFormatting",
     "textDocument/semanticTokens/full",
     "textDocument/semanticTokens/range",
+    "textDocument/semanticTokens/full/delta",
     "textDocument/foldingRange",
     "textDocument/selectionRange",
     "textDocument/documentLink",
@@ -76,6 +77,9 @@ fn params(method: &str, uri: &str, rng: &mut Rng, lines: u64) -> Value {
         }
         "textDocument/rangeFormatting" => {
             json!({"textDocument": doc, "range": range, "options": {"tabSize": 4, "insertSpaces": false}})
+        }
+        "textDocument/semanticTokens/full/delta" => {
+            json!({"textDocument": doc, "previousResultId": rng.below(5).to_string()})
         }
         "textDocument/semanticTokens/full"
         | "textDocument/foldingRange"

@@ -48,6 +48,9 @@ export class MockUri {
 
 const disposable = () => ({ dispose() {} });
 
+/** Names of unmodelled members that were called or constructed (what a test did not cover). */
+export const unmodelledUses = new Set<string>();
+
 function inert(name: string): any {
   const target = function () {};
   return new Proxy(target, {
@@ -57,15 +60,17 @@ function inert(name: string): any {
       return inert(`${name}.${String(prop)}`);
     },
     apply() {
+      unmodelledUses.add(`${name}()`);
       return inert(`${name}()`);
     },
     construct() {
+      unmodelledUses.add(`new ${name}`);
       return inert(`new ${name}`);
     },
   });
 }
 
-function withFallback<T extends object>(obj: T, name: string): T {
+export function withFallback<T extends object>(obj: T, name: string): T {
   return new Proxy(obj, {
     get(t, prop) {
       if (prop in t) return (t as any)[prop];
@@ -99,9 +104,17 @@ export function createVscodeMock(settings: Record<string, unknown>): { vscode: a
   }
   class EventEmitter<T> {
     private listeners: Array<(e: T) => void> = [];
-    event = (l: (e: T) => void) => {
-      this.listeners.push(l);
-      return disposable();
+    // VS Code's `Event<T>`: (listener, thisArgs?, disposables?) => Disposable.
+    event = (l: (e: T) => void, thisArgs?: unknown, disposables?: Array<{ dispose(): void }>) => {
+      const bound = thisArgs === undefined ? l : l.bind(thisArgs);
+      this.listeners.push(bound);
+      const d = {
+        dispose: () => {
+          this.listeners = this.listeners.filter((x) => x !== bound);
+        },
+      };
+      if (Array.isArray(disposables)) disposables.push(d);
+      return d;
     };
     fire(e: T): void {
       this.listeners.forEach((l) => l(e));
