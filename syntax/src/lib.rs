@@ -234,8 +234,6 @@ pub fn debug_dump(parse: &Parse) -> String {
 /// Entry points for benchmarks; not a stable API.
 #[doc(hidden)]
 pub mod bench_support {
-    /// [`crate::reparse`] without its fallback: `None` when a full parse
-    /// would be needed. Lets tests check that splicing really happens.
     /// [`crate::parse_file_parallel`] at given cuts, without its fallback.
     pub fn parse_at_cuts(text: &str, cuts: &[usize]) -> Option<crate::Parse> {
         crate::parallel::parse_at_cuts(text, cuts)
@@ -246,6 +244,8 @@ pub mod bench_support {
         crate::parallel::find_cuts(text, pieces)
     }
 
+    /// [`crate::reparse`] without its fallback: `None` when a full parse
+    /// would be needed. Lets tests check that splicing really happens.
     pub fn reparse_spliced(old: &crate::Parse, new_text: &str) -> Option<crate::Parse> {
         crate::reparse::try_reparse(old, new_text)
     }
