@@ -7,6 +7,8 @@
 //! `format_source`; upstream's layout only compares line numbers and
 //! offsets with each other, so a node-relative origin changes nothing.
 
+mod fast;
+
 use std::borrow::Cow;
 
 use alloy_syntax::AlloyLanguage;
@@ -56,6 +58,17 @@ pub(crate) fn lower_file<'s>(root: &GreenNodeData, src: &'s str) -> Result<Lower
 /// Returns the syntax errors when there are any, as [`lower_file`]'s caller
 /// would see them from a full parse.
 pub(crate) fn parse_and_lower_file(
+    src: &str,
+) -> std::result::Result<Lowered<'_, List>, crate::FormatError> {
+    if let Ok(lowered) = fast::parse_and_lower(src) {
+        return Ok(lowered);
+    }
+    parse_and_lower_via_tree(src)
+}
+
+/// [`parse_and_lower_file`] through the syntax crate's parser, for input
+/// the fast route declines (syntax errors among others).
+pub(crate) fn parse_and_lower_via_tree(
     src: &str,
 ) -> std::result::Result<Lowered<'_, List>, crate::FormatError> {
     let mut l = Lowerer::new_for_len(src.len(), src);
@@ -470,31 +483,7 @@ impl<'g> Lowerer<'g> {
         let expr = match kind {
             LITERAL => {
                 let (token_kind, text, pos) = parts.first?;
-                let kind = match token_kind {
-                    NUMBER => LiteralKind::Number,
-                    FLOAT => LiteralKind::Float,
-                    STRING => LiteralKind::String,
-                    BOOL => LiteralKind::Bool,
-                    NULL => LiteralKind::Null,
-                    _ => return None,
-                };
-                // Only strings can span lines; their line breaks were
-                // recorded when the token was visited.
-                let end_offset = (pos.offset as usize + text.len()).saturating_sub(1);
-                let end = if kind == LiteralKind::String && text.contains('\n') {
-                    Pos {
-                        offset: end_offset as u32,
-                        line: self.newlines.partition_point(|&nl| nl < end_offset) as u32 + 1,
-                    }
-                } else {
-                    pos.last_byte_of(text.len())
-                };
-                Expr::Literal {
-                    kind,
-                    text,
-                    pos,
-                    end,
-                }
+                literal_expr(&self.newlines, token_kind, text, pos)?
             }
             IDENT_EXPR => {
                 let (text, pos) = parts.ident?;
@@ -655,33 +644,78 @@ impl<'g> Lowerer<'g> {
                 kind: OBJECT_FIELD,
             });
         };
-        // Upstream keeps the raw text between the delimiters of a quoted key,
-        // except for a bare `""`, which it stores as is and treats as
-        // unquoted.
-        let quoted = kind == STRING && text.len() > 2;
-        let inner = text.get(1..text.len().saturating_sub(1));
-        let name = match inner {
-            Some(inner) if quoted => ident(inner, pos),
-            _ => ident(text, pos),
-        };
-        let name_end_offset = (pos.offset as usize + name.name.len()).saturating_sub(1);
-        let name_end = if text.contains('\n') {
-            // A raw string key spanning lines: its end is wherever the
-            // computed offset falls.
-            Pos {
-                offset: name_end_offset as u32,
-                line: self.newlines.partition_point(|&nl| nl < name_end_offset) as u32 + 1,
-            }
-        } else {
-            pos.last_byte_of(name.name.len())
-        };
-        Ok(Field {
-            name,
-            name_end,
-            quoted,
-            source_text: text,
-            value,
-        })
+        Ok(field_parts(&self.newlines, kind, text, pos, value))
+    }
+}
+
+/// The literal expression for a token; `newlines` holds the offsets of the
+/// line breaks recorded so far, the token's own included.
+fn literal_expr<'s>(
+    newlines: &[usize],
+    token_kind: SyntaxKind,
+    text: &'s str,
+    pos: Pos,
+) -> Option<Expr<'s>> {
+    let kind = match token_kind {
+        NUMBER => LiteralKind::Number,
+        FLOAT => LiteralKind::Float,
+        STRING => LiteralKind::String,
+        BOOL => LiteralKind::Bool,
+        NULL => LiteralKind::Null,
+        _ => return None,
+    };
+    // Only strings can span lines; their line breaks were recorded when the
+    // token was visited.
+    let end_offset = (pos.offset as usize + text.len()).saturating_sub(1);
+    let end = if kind == LiteralKind::String && text.contains('\n') {
+        Pos {
+            offset: end_offset as u32,
+            line: newlines.partition_point(|&nl| nl < end_offset) as u32 + 1,
+        }
+    } else {
+        pos.last_byte_of(text.len())
+    };
+    Some(Expr::Literal {
+        kind,
+        text,
+        pos,
+        end,
+    })
+}
+
+/// An object field from its key token and value.
+fn field_parts<'s>(
+    newlines: &[usize],
+    kind: SyntaxKind,
+    text: &'s str,
+    pos: Pos,
+    value: ExprId,
+) -> Field<'s> {
+    // Upstream keeps the raw text between the delimiters of a quoted key,
+    // except for a bare `""`, which it stores as is and treats as unquoted.
+    let quoted = kind == STRING && text.len() > 2;
+    let inner = text.get(1..text.len().saturating_sub(1));
+    let name = match inner {
+        Some(inner) if quoted => ident(inner, pos),
+        _ => ident(text, pos),
+    };
+    let name_end_offset = (pos.offset as usize + name.name.len()).saturating_sub(1);
+    let name_end = if text.contains('\n') {
+        // A raw string key spanning lines: its end is wherever the computed
+        // offset falls.
+        Pos {
+            offset: name_end_offset as u32,
+            line: newlines.partition_point(|&nl| nl < name_end_offset) as u32 + 1,
+        }
+    } else {
+        pos.last_byte_of(name.name.len())
+    };
+    Field {
+        name,
+        name_end,
+        quoted,
+        source_text: text,
+        value,
     }
 }
 

@@ -1,0 +1,681 @@
+//! Parses and lowers a file straight from the syntax crate's token stream,
+//! without building a syntax tree.
+//!
+//! Building rowan nodes only to read them back once and drop them was most
+//! of the formatter's time. This parser walks the tokens of
+//! [`alloy_syntax::tokenize`] with the grammar of the syntax crate's parser
+//! (same functions, same nesting limits) and feeds the lowering directly.
+//!
+//! It only follows the error-free path: on anything the real parser would
+//! report, or anything it cannot be sure of, it gives up ([`Bail`]) and the
+//! caller formats through the syntax tree instead, which also produces the
+//! exact error list. Giving up is always safe; accepting a file the real
+//! parser rejects is not, so every check leans towards giving up. The
+//! `fast_path_agrees_with_the_parser` tests compare both routes.
+
+use alloy_syntax::unicode::is_valid_identifier;
+use alloy_syntax::SyntaxKind::{self, *};
+use alloy_syntax::{Token, MAX_DEPTH};
+
+use super::{field_parts, ident, literal_expr, Lowered, Lowerer};
+use crate::tree::{Block, Expr, ExprId, List, Pos, Stmt};
+
+/// The fast route cannot vouch for this input; use the syntax tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bail;
+
+type Result<T> = std::result::Result<T, Bail>;
+
+/// Longest operator or postfix chain the parser accepts (its `MAX_CHAIN`),
+/// with a margin.
+const MAX_CHAIN: u32 = 1000;
+
+/// Deepest nesting accepted, with a margin below the parser's limit.
+const MAX_NESTING: u32 = MAX_DEPTH - 4;
+
+/// Parses and lowers `src`, or bails out.
+pub(crate) fn parse_and_lower(src: &str) -> Result<Lowered<'_, List>> {
+    let (tokens, errors) = alloy_syntax::tokenize(src.as_bytes());
+    if !errors.is_empty() {
+        return Err(Bail);
+    }
+    // The tokens must cover exactly `src` (they always do for valid UTF-8
+    // input; checked so that slicing below cannot go wrong).
+    let mut at = 0u32;
+    for t in &tokens {
+        if u32::from(t.range.start()) != at {
+            return Err(Bail);
+        }
+        at = u32::from(t.range.end());
+    }
+    if at as usize != src.len() {
+        return Err(Bail);
+    }
+    let mut p = FastParser {
+        tokens: &tokens,
+        next: 0,
+        src,
+        l: Lowerer::new_for_len(src.len(), src),
+        cur: Current::EOF,
+        terminator: false,
+        depth: 0,
+    };
+    p.advance(false)?;
+    let stmts = p.body(EOF)?;
+    if p.peek() != EOF {
+        return Err(Bail);
+    }
+    Ok(p.l.finish_with_len(stmts, src.len()))
+}
+
+/// The significant token the parser looks at.
+#[derive(Debug, Clone, Copy)]
+struct Current<'s> {
+    kind: SyntaxKind,
+    text: &'s str,
+    pos: Pos,
+}
+
+impl Current<'_> {
+    const EOF: Current<'static> = Current {
+        kind: EOF,
+        text: "",
+        pos: Pos { offset: 0, line: 0 },
+    };
+}
+
+struct FastParser<'t, 's> {
+    tokens: &'t [Token],
+    /// Index of the first token not yet looked at.
+    next: usize,
+    src: &'s str,
+    l: Lowerer<'s>,
+    cur: Current<'s>,
+    /// A statement terminator stands before `cur` (the scanner's
+    /// `TERMINATOR` token, which has no text).
+    terminator: bool,
+    /// The parser's `enter` depth.
+    depth: u32,
+}
+
+impl<'s> FastParser<'_, 's> {
+    fn peek(&self) -> SyntaxKind {
+        if self.terminator {
+            TERMINATOR
+        } else {
+            self.cur.kind
+        }
+    }
+
+    fn at(&self, kind: SyntaxKind) -> bool {
+        self.peek() == kind
+    }
+
+    fn bump(&mut self) -> Result<()> {
+        if self.terminator {
+            self.terminator = false;
+            return Ok(());
+        }
+        if self.cur.kind == EOF {
+            return Ok(());
+        }
+        let inserts = matches!(
+            self.cur.kind,
+            IDENT | BOOL | NULL | NUMBER | FLOAT | STRING | R_PAREN | R_BRACK | R_CURLY
+        );
+        self.advance(inserts)
+    }
+
+    /// Consumes the current token if it is `kind` and returns its position.
+    fn expect(&mut self, kind: SyntaxKind) -> Result<Pos> {
+        if !self.at(kind) {
+            return Err(Bail);
+        }
+        let pos = self.cur.pos;
+        self.bump()?;
+        Ok(pos)
+    }
+
+    /// Moves to the next significant token, lowering the trivia on the way.
+    ///
+    /// `inserts` says whether the token just consumed makes the scanner
+    /// turn the next line break into a terminator. A `//` comment before
+    /// that line break does too; a block comment may or may not, depending
+    /// on what follows it on its line, and is left to the real parser.
+    fn advance(&mut self, inserts: bool) -> Result<()> {
+        let mut pending = inserts;
+        let mut terminator = false;
+        while let Some(token) = self.tokens.get(self.next) {
+            let start = u32::from(token.range.start()) as usize;
+            let end = u32::from(token.range.end()) as usize;
+            let text = self.src.get(start..end).ok_or(Bail)?;
+            self.next += 1;
+            match token.kind {
+                WHITESPACE | BOM => continue,
+                NEWLINE if pending => {
+                    pending = false;
+                    terminator = true;
+                }
+                COMMENT if pending => {
+                    if !text.starts_with("//") {
+                        return Err(Bail);
+                    }
+                    pending = false;
+                    terminator = true;
+                }
+                NEWLINE | COMMENT => {}
+                ILLEGAL => return Err(Bail),
+                kind => {
+                    let pos = self.l.token(kind, text, start).ok_or(Bail)?;
+                    self.cur = Current { kind, text, pos };
+                    self.terminator = terminator;
+                    return Ok(());
+                }
+            }
+            // Trivia: line breaks and comments.
+            self.l.token(token.kind, text, start);
+        }
+        // The end of input ends a pending statement too.
+        self.cur = Current::EOF;
+        self.terminator = terminator || pending;
+        Ok(())
+    }
+
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    fn exit(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn body(&mut self, until: SyntaxKind) -> Result<List> {
+        let mark = self.l.scratch_stmts.len();
+        while !self.at(until) && !self.at(EOF) {
+            let stmt = self.statement()?;
+            self.l.scratch_stmts.push(stmt);
+            if self.at(until) {
+                break;
+            }
+            if !self.at(TERMINATOR) {
+                return Err(Bail);
+            }
+            self.bump()?;
+        }
+        let stmts = self.l.scratch_stmts.drain(mark..);
+        Ok(self.l.tree.push_stmts(stmts))
+    }
+
+    fn statement(&mut self) -> Result<Stmt<'s>> {
+        if !self.at(IDENT) {
+            return Err(Bail);
+        }
+        let mut name = ident(self.cur.text, self.cur.pos);
+        let mut fragments = 1;
+        self.bump()?;
+        while self.at(DOT) {
+            self.bump()?;
+            if !self.at(IDENT) {
+                return Err(Bail);
+            }
+            // Upstream joins the fragments and prints them as one
+            // identifier at the position of the first.
+            let joined = name.name.to_mut();
+            joined.push('.');
+            joined.push_str(self.cur.text);
+            fragments += 1;
+            self.bump()?;
+        }
+
+        let mut label = None;
+        if !self.at(ASSIGN) && !self.at(L_CURLY) {
+            if !self.at(STRING) {
+                return Err(Bail);
+            }
+            let literal = self.cur.text;
+            if !literal.starts_with('"') || literal.len() < 2 {
+                return Err(Bail);
+            }
+            let inner = &literal[1..literal.len() - 1];
+            if literal.len() > 2 && !is_valid_identifier(inner) {
+                return Err(Bail);
+            }
+            label = Some(ident(inner, self.cur.pos));
+            self.bump()?;
+        }
+
+        match self.peek() {
+            ASSIGN if fragments == 1 && label.is_none() => {
+                self.bump()?;
+                let value = self.expression()?;
+                Ok(Stmt::Attribute { name, value })
+            }
+            L_CURLY => {
+                let lcurly = self.cur.pos;
+                self.bump()?;
+                self.enter()?;
+                let body = self.body(R_CURLY)?;
+                self.exit();
+                let rcurly = self.expect(R_CURLY)?;
+                Ok(Stmt::Block(Block {
+                    name,
+                    label,
+                    lcurly,
+                    rcurly,
+                    body,
+                }))
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    fn expression(&mut self) -> Result<ExprId> {
+        self.binary(1)
+    }
+
+    fn binary(&mut self, min: u8) -> Result<ExprId> {
+        let mut lhs = self.power()?;
+        let mut links = 0;
+        loop {
+            let op = self.peek();
+            let precedence = op.binary_precedence();
+            if precedence < min {
+                return Ok(lhs);
+            }
+            links += 1;
+            if links > MAX_CHAIN {
+                return Err(Bail);
+            }
+            let op_pos = self.cur.pos;
+            self.bump()?;
+            let rhs = self.binary(precedence + 1)?;
+            lhs = self.l.tree.push_expr(Expr::Binary {
+                op: op.upstream_name(),
+                op_pos,
+                left: lhs,
+                right: rhs,
+            });
+        }
+    }
+
+    fn power(&mut self) -> Result<ExprId> {
+        let lhs = self.unary()?;
+        if !self.at(POW) {
+            return Ok(lhs);
+        }
+        let op_pos = self.cur.pos;
+        self.bump()?;
+        self.enter()?;
+        let rhs = self.power()?;
+        self.exit();
+        Ok(self.l.tree.push_expr(Expr::Binary {
+            op: POW.upstream_name(),
+            op_pos,
+            left: lhs,
+            right: rhs,
+        }))
+    }
+
+    fn unary(&mut self) -> Result<ExprId> {
+        self.enter()?;
+        let op = self.peek();
+        let result = if op == NOT || op == SUB {
+            let op_pos = self.cur.pos;
+            self.bump()?;
+            let value = self.unary()?;
+            self.l.tree.push_expr(Expr::Unary {
+                op: op.upstream_name(),
+                op_pos,
+                value,
+            })
+        } else {
+            self.postfix()?
+        };
+        self.exit();
+        Ok(result)
+    }
+
+    fn postfix(&mut self) -> Result<ExprId> {
+        let mut operand = self.primary()?;
+        let mut links = 0;
+        loop {
+            let expr = match self.peek() {
+                DOT => {
+                    self.bump()?;
+                    if !self.at(IDENT) {
+                        return Err(Bail);
+                    }
+                    let name = ident(self.cur.text, self.cur.pos);
+                    self.bump()?;
+                    Expr::Access {
+                        value: operand,
+                        name,
+                    }
+                }
+                L_BRACK => {
+                    let lbrack = self.cur.pos;
+                    self.bump()?;
+                    let index = self.expression()?;
+                    let rbrack = self.expect(R_BRACK)?;
+                    Expr::Index {
+                        value: operand,
+                        index,
+                        lbrack,
+                        rbrack,
+                    }
+                }
+                L_PAREN => {
+                    let lparen = self.cur.pos;
+                    self.bump()?;
+                    let args = self.expression_list(R_PAREN)?;
+                    let rparen = self.expect(R_PAREN)?;
+                    Expr::Call {
+                        callee: operand,
+                        args,
+                        lparen,
+                        rparen,
+                    }
+                }
+                // A block assigned to an attribute, and everything else
+                // that is not an operator: not ours to judge.
+                STRING | L_CURLY => return Err(Bail),
+                _ => return Ok(operand),
+            };
+            links += 1;
+            if links > MAX_CHAIN {
+                return Err(Bail);
+            }
+            operand = self.l.tree.push_expr(expr);
+        }
+    }
+
+    fn primary(&mut self) -> Result<ExprId> {
+        let Current { kind, text, pos } = self.cur;
+        if self.terminator {
+            return Err(Bail);
+        }
+        let expr = match kind {
+            IDENT => {
+                self.bump()?;
+                Expr::Ident(ident(text, pos))
+            }
+            STRING | NUMBER | FLOAT | BOOL | NULL => {
+                let expr = literal_expr(&self.l.newlines, kind, text, pos).ok_or(Bail)?;
+                self.bump()?;
+                expr
+            }
+            L_PAREN => {
+                self.bump()?;
+                let inner = self.expression()?;
+                let rparen = self.expect(R_PAREN)?;
+                Expr::Paren {
+                    inner,
+                    lparen: pos,
+                    rparen,
+                }
+            }
+            L_BRACK => {
+                self.bump()?;
+                let elements = self.expression_list(R_BRACK)?;
+                let rbrack = self.expect(R_BRACK)?;
+                Expr::Array {
+                    elements,
+                    lbrack: pos,
+                    rbrack,
+                }
+            }
+            L_CURLY => {
+                self.bump()?;
+                let fields = self.field_list(R_CURLY)?;
+                let rcurly = self.expect(R_CURLY)?;
+                Expr::Object {
+                    fields,
+                    lcurly: pos,
+                    rcurly,
+                }
+            }
+            _ => return Err(Bail),
+        };
+        Ok(self.l.tree.push_expr(expr))
+    }
+
+    /// Elements up to (not including) `until`, each followed by a comma
+    /// unless it is the last.
+    fn expression_list(&mut self, until: SyntaxKind) -> Result<List> {
+        let mark = self.l.scratch_exprs.len();
+        while !self.at(until) && !self.at(EOF) {
+            let id = self.expression()?;
+            self.l.scratch_exprs.push(id);
+            if self.at(until) {
+                break;
+            }
+            self.expect(COMMA)?;
+        }
+        let ids = self.l.scratch_exprs.drain(mark..);
+        Ok(self.l.tree.push_expr_list(ids))
+    }
+
+    fn field_list(&mut self, until: SyntaxKind) -> Result<List> {
+        let mark = self.l.scratch_fields.len();
+        while !self.at(until) && !self.at(EOF) {
+            let Current { kind, text, pos } = self.cur;
+            if self.terminator || !matches!(kind, STRING | IDENT) {
+                return Err(Bail);
+            }
+            self.bump()?;
+            self.expect(ASSIGN)?;
+            let value = self.expression()?;
+            let field = field_parts(&self.l.newlines, kind, text, pos, value);
+            self.l.scratch_fields.push(field);
+            if self.at(until) {
+                break;
+            }
+            self.expect(COMMA)?;
+        }
+        let fields = self.l.scratch_fields.drain(mark..);
+        Ok(self.l.tree.push_fields(fields))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast route must never accept what the parser rejects, and must
+    /// lower what it accepts exactly as the tree route does. Returns whether
+    /// the fast route took the input.
+    fn agrees(src: &[u8]) -> bool {
+        let parse = alloy_syntax::parse_file(src);
+        let Ok(text) = std::str::from_utf8(src) else {
+            return false;
+        };
+        let Ok(lowered) = parse_and_lower(text) else {
+            return false;
+        };
+        assert!(
+            !parse.has_errors(),
+            "fast route accepted {:?}, which has errors {:?}",
+            String::from_utf8_lossy(src),
+            parse.errors()
+        );
+        let fast = crate::print_file(lowered);
+        let via_tree = crate::format_parse(&parse);
+        assert_eq!(Ok(fast), via_tree, "{:?}", String::from_utf8_lossy(src));
+        true
+    }
+
+    fn corpus_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                corpus_files(&path, out);
+            } else if path.extension().is_some_and(|e| {
+                matches!(e.to_str(), Some("alloy" | "in" | "fmt" | "expect" | "txt"))
+            }) {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_parser_on_the_corpus() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance");
+        let mut files = Vec::new();
+        corpus_files(&dir, &mut files);
+        if files.is_empty() {
+            eprintln!("conformance corpus not found at {}; skipped", dir.display());
+            return;
+        }
+        let (mut clean, mut taken) = (0, 0);
+        for path in &files {
+            let Ok(src) = std::fs::read(path) else {
+                continue;
+            };
+            if agrees(&src) {
+                taken += 1;
+            }
+            if !alloy_syntax::parse_file(&src).has_errors() {
+                clean += 1;
+            }
+        }
+        eprintln!("fast route took {taken} of {clean} error-free files");
+        // Nearly every error-free file must take the fast route, or the
+        // speed-up is lost without anyone noticing.
+        assert!(
+            taken * 100 >= clean * 95,
+            "fast route took {taken} of {clean} error-free files"
+        );
+    }
+
+    #[test]
+    fn fast_path_agrees_on_edge_cases() {
+        let cases: &[&str] = &[
+            "",
+            "\n\n",
+            "// only\n",
+            "a = 1",
+            "a = 1 // c\nb = 2",
+            "a = 1 /* c */\nb = 2",
+            "a = 1 /* c */ b = 2",
+            "a = 1 b = 2",
+            "a = 1\n\n\n// x\n/* y */\nb = 2 // z",
+            "blk \"l\" {\n a = [1,\n 2,\n ]\n}\n",
+            "blk \"\" { }",
+            "blk `l` { }",
+            "blk \"a b\" { }",
+            "a.b = 1",
+            "a \"l\" = 1",
+            "a.b.c \"x\" {\n}\n",
+            "a = [1\n, 2]",
+            "a = [1,\n2\n]",
+            "a = f(\n)\n",
+            "a = f(1,\n 2,\n)",
+            "a = {\"k\" = 1, `r` = 2, \"\" = 3, k = 4,}",
+            "a = {]",
+            "a = {}",
+            "a = x.y[1](2).z",
+            "a = x\n.y",
+            "a = 1 + 2 * 3 ^ 4 ^ 5 - -!x",
+            "a = (1 +\n 2)",
+            "a = b { }",
+            "a = b \"l\" { }",
+            "a = 'x'",
+            "a = \"\\q\"",
+            "a = 1\u{feff}",
+            "\u{feff}a = 1",
+            "a = \"x\0\"",
+            "a = `multi\nline`\nb = 1",
+            "a = 1 ;",
+            "blk {\n a = 1 }\n",
+            "blk { a = 1\n}",
+            "blk {\r\n\ta = 1\r\n}\r\n",
+        ];
+        for case in cases {
+            agrees(case.as_bytes());
+        }
+        assert!(agrees(b"a = 1 // c\nb = 2"));
+        assert!(!agrees(b"a = 1 b = 2"));
+    }
+
+    #[test]
+    fn deep_nesting_is_left_to_the_parser() {
+        for depth in [10, MAX_DEPTH as usize - 8, MAX_DEPTH as usize, 400] {
+            let src = format!("a = {}1{}", "[".repeat(depth), "]".repeat(depth));
+            agrees(src.as_bytes());
+            let src = format!("a = {}1", "-".repeat(depth));
+            agrees(src.as_bytes());
+            let src = format!("a = 1{}", " ^ 1".repeat(depth));
+            agrees(src.as_bytes());
+            let src = format!("{}{}", "b {\n".repeat(depth), "}\n".repeat(depth));
+            agrees(src.as_bytes());
+        }
+        let long = format!("a = 1{}", " + 1".repeat(2000));
+        agrees(long.as_bytes());
+        let long = format!("a = x{}", ".y".repeat(2000));
+        agrees(long.as_bytes());
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn piece() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec![
+                "a",
+                "b.c",
+                " = ",
+                "1",
+                "1.5",
+                "\"s\"",
+                "`r\tw`",
+                "true",
+                "null",
+                "[",
+                "]",
+                "{",
+                "}",
+                "(",
+                ")",
+                ",",
+                "\n",
+                " ",
+                "\t",
+                "+",
+                "-",
+                "*",
+                "^",
+                "// c\n",
+                "/* c */",
+                "/* c\n */",
+                "blk ",
+                "\"l\" ",
+                "f(",
+                "x",
+                "\r\n",
+                ".",
+                "!",
+                "==",
+                "k = ",
+                "\"k\" = ",
+                "'",
+                "é",
+            ])
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+
+            #[test]
+            fn fast_route_agrees_with_the_parser(pieces in prop::collection::vec(piece(), 0..40)) {
+                agrees(pieces.concat().as_bytes());
+            }
+        }
+    }
+}
