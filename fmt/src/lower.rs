@@ -264,7 +264,12 @@ impl<'g> Lowerer<'g> {
         match kind {
             WHITESPACE | BOM => None,
             NEWLINE => {
-                self.record_newlines(text, start);
+                // The lexer's newline token is one `\n` and the indentation
+                // after it.
+                match text.as_bytes().split_first() {
+                    Some((b'\n', rest)) if !rest.contains(&b'\n') => self.newlines.push(start),
+                    _ => self.record_newlines(text, start),
+                }
                 None
             }
             COMMENT => {

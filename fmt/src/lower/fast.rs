@@ -146,12 +146,14 @@ impl<'s> FastParser<'_, 's> {
         let mut pending = inserts;
         let mut terminator = false;
         while let Some(token) = self.tokens.get(self.next) {
+            self.next += 1;
+            if matches!(token.kind, WHITESPACE | BOM) {
+                continue;
+            }
             let start = u32::from(token.range.start()) as usize;
             let end = u32::from(token.range.end()) as usize;
             let text = self.src.get(start..end).ok_or(Bail)?;
-            self.next += 1;
             match token.kind {
-                WHITESPACE | BOM => continue,
                 NEWLINE if pending => {
                     pending = false;
                     terminator = true;
