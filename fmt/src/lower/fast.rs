@@ -33,27 +33,26 @@ const MAX_CHAIN: u32 = 1000;
 /// Deepest nesting accepted, with a margin below the parser's limit.
 const MAX_NESTING: u32 = MAX_DEPTH - 4;
 
+/// Bytes tokenized at a time. The token list of a whole multi-megabyte file
+/// would be the formatter's largest allocation; a piece this size stays in
+/// cache.
+const CHUNK: usize = 64 * 1024;
+
 /// Parses and lowers `src`, or bails out.
 pub(crate) fn parse_and_lower(src: &str) -> Result<Lowered<'_, List>> {
-    let (tokens, errors) = alloy_syntax::tokenize(src.as_bytes());
-    if !errors.is_empty() {
-        return Err(Bail);
-    }
-    // The tokens must cover exactly `src` (they always do for valid UTF-8
-    // input; checked so that slicing below cannot go wrong).
-    let mut at = 0u32;
-    for t in &tokens {
-        if u32::from(t.range.start()) != at {
-            return Err(Bail);
-        }
-        at = u32::from(t.range.end());
-    }
-    if at as usize != src.len() {
-        return Err(Bail);
-    }
+    parse_and_lower_in_chunks(src, CHUNK)
+}
+
+fn parse_and_lower_in_chunks(src: &str, chunk: usize) -> Result<Lowered<'_, List>> {
     let mut p = FastParser {
-        tokens: &tokens,
-        next: 0,
+        tokens: Tokens {
+            src,
+            chunk: chunk.max(1),
+            base: 0,
+            end: 0,
+            list: Vec::new(),
+            next: 0,
+        },
         src,
         l: Lowerer::new_for_len(src.len(), src),
         cur: Current::EOF,
@@ -66,6 +65,92 @@ pub(crate) fn parse_and_lower(src: &str) -> Result<Lowered<'_, List>> {
         return Err(Bail);
     }
     Ok(p.l.finish_with_len(stmts, src.len()))
+}
+
+/// The token stream of `src`, tokenized a piece at a time.
+///
+/// A piece ends just after a line break. Lexing is left to right, so a
+/// piece lexes as the same stretch of the whole file does, provided no
+/// token of the whole file crosses the cut. The only tokens that can hold a
+/// line break and continue after it are raw strings and block comments, and
+/// cutting one of those leaves it unterminated, which the lexer reports:
+/// such a piece is retried with a later cut. The line break itself may end
+/// up as a shorter newline token, with the indentation as a separate
+/// whitespace token, which means the same to the parser.
+struct Tokens<'s> {
+    src: &'s str,
+    chunk: usize,
+    /// Offset in `src` of the current piece.
+    base: usize,
+    /// End of the current piece.
+    end: usize,
+    list: Vec<Token>,
+    next: usize,
+}
+
+impl Tokens<'_> {
+    /// The next token's kind and range in `src`.
+    fn next(&mut self) -> Result<Option<(SyntaxKind, usize, usize)>> {
+        if self.next == self.list.len() {
+            if self.end == self.src.len() {
+                return Ok(None);
+            }
+            self.refill()?;
+        }
+        let Some(token) = self.list.get(self.next) else {
+            return Ok(None);
+        };
+        self.next += 1;
+        let start = self.base + u32::from(token.range.start()) as usize;
+        let end = self.base + u32::from(token.range.end()) as usize;
+        Ok(Some((token.kind, start, end)))
+    }
+
+    fn refill(&mut self) -> Result<()> {
+        let start = self.end;
+        let mut want = self.chunk;
+        loop {
+            let at = start.saturating_add(want);
+            let cut = match self.src.as_bytes().get(at..) {
+                Some(rest) => rest
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(self.src.len(), |i| at + i + 1),
+                None => self.src.len(),
+            };
+            let piece = self.src.get(start..cut).ok_or(Bail)?;
+            // A byte order mark is only allowed at the very start of the
+            // file; at the start of a piece it would pass unnoticed.
+            if start > 0 && piece.starts_with('\u{feff}') {
+                return Err(Bail);
+            }
+            let (list, errors) = alloy_syntax::tokenize(piece.as_bytes());
+            if errors.is_empty() && tiles(&list, piece.len()) {
+                self.list = list;
+                self.base = start;
+                self.end = cut;
+                self.next = 0;
+                return Ok(());
+            }
+            if cut == self.src.len() {
+                return Err(Bail);
+            }
+            want = want.saturating_mul(2);
+        }
+    }
+}
+
+/// Whether the tokens cover exactly `len` bytes, one after the other (they
+/// always do; checked so that slicing the text cannot go wrong).
+fn tiles(tokens: &[Token], len: usize) -> bool {
+    let mut at = 0u32;
+    for t in tokens {
+        if u32::from(t.range.start()) != at {
+            return false;
+        }
+        at = u32::from(t.range.end());
+    }
+    at as usize == len
 }
 
 /// The significant token the parser looks at.
@@ -84,10 +169,8 @@ impl Current<'_> {
     };
 }
 
-struct FastParser<'t, 's> {
-    tokens: &'t [Token],
-    /// Index of the first token not yet looked at.
-    next: usize,
+struct FastParser<'s> {
+    tokens: Tokens<'s>,
     src: &'s str,
     l: Lowerer<'s>,
     cur: Current<'s>,
@@ -98,7 +181,7 @@ struct FastParser<'t, 's> {
     depth: u32,
 }
 
-impl<'s> FastParser<'_, 's> {
+impl<'s> FastParser<'s> {
     fn peek(&self) -> SyntaxKind {
         if self.terminator {
             TERMINATOR
@@ -145,15 +228,12 @@ impl<'s> FastParser<'_, 's> {
     fn advance(&mut self, inserts: bool) -> Result<()> {
         let mut pending = inserts;
         let mut terminator = false;
-        while let Some(token) = self.tokens.get(self.next) {
-            self.next += 1;
-            if matches!(token.kind, WHITESPACE | BOM) {
+        while let Some((kind, start, end)) = self.tokens.next()? {
+            if matches!(kind, WHITESPACE | BOM) {
                 continue;
             }
-            let start = u32::from(token.range.start()) as usize;
-            let end = u32::from(token.range.end()) as usize;
             let text = self.src.get(start..end).ok_or(Bail)?;
-            match token.kind {
+            match kind {
                 NEWLINE if pending => {
                     pending = false;
                     terminator = true;
@@ -175,7 +255,7 @@ impl<'s> FastParser<'_, 's> {
                 }
             }
             // Trivia: line breaks and comments.
-            self.l.token(token.kind, text, start);
+            self.l.token(kind, text, start);
         }
         // The end of input ends a pending statement too.
         self.cur = Current::EOF;
@@ -495,7 +575,18 @@ mod tests {
         let Ok(text) = std::str::from_utf8(src) else {
             return false;
         };
-        let Ok(lowered) = parse_and_lower(text) else {
+        let whole = parse_and_lower_in_chunks(text, usize::MAX).map(crate::print_file);
+        // Pieces of one line and of a few lines must change nothing.
+        for chunk in [1, 20, 100] {
+            let chunked = parse_and_lower_in_chunks(text, chunk).map(crate::print_file);
+            if chunked != whole {
+                assert!(
+                    chunked.is_err() && text.contains('\u{feff}'),
+                    "chunks of {chunk} give {chunked:?}, the whole file {whole:?}: {text:?}"
+                );
+            }
+        }
+        let Ok(fast) = whole else {
             return false;
         };
         assert!(
@@ -504,10 +595,33 @@ mod tests {
             String::from_utf8_lossy(src),
             parse.errors()
         );
-        let fast = crate::print_file(lowered);
         let via_tree = crate::format_parse(&parse);
         assert_eq!(Ok(fast), via_tree, "{:?}", String::from_utf8_lossy(src));
         true
+    }
+
+    #[test]
+    fn pieces_are_cut_only_between_tokens() {
+        // Cuts that fall inside a raw string or block comment are moved on.
+        let src = "a = `x\ny\nz`\n/* c\nd */\nb = 1\n\tc = 2 // e\nblk {\n}\n";
+        assert!(agrees(src.as_bytes()));
+        let mut tokens = Tokens {
+            src,
+            chunk: 1,
+            base: 0,
+            end: 0,
+            list: Vec::new(),
+            next: 0,
+        };
+        let mut seen = String::new();
+        while let Ok(Some((_, start, end))) = tokens.next() {
+            assert_eq!(start, seen.len());
+            seen.push_str(&src[start..end]);
+        }
+        assert_eq!(seen, src);
+        // A byte order mark after a line break is an error the pieces would
+        // hide.
+        assert!(parse_and_lower_in_chunks("a = 1\n\u{feff}b = 2\n", 1).is_err());
     }
 
     fn corpus_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
@@ -598,6 +712,11 @@ mod tests {
             "blk {\n a = 1 }\n",
             "blk { a = 1\n}",
             "blk {\r\n\ta = 1\r\n}\r\n",
+            "a = 1\n\u{feff}b = 2\n",
+            "a = 1\n\u{feff}\n",
+            "a = `\n\u{feff}`\n",
+            "a = 1\n/* x\n\n*/ b = 2\n",
+            "a = `x\n\n` b = 2\n",
         ];
         for case in cases {
             agrees(case.as_bytes());
