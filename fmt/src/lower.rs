@@ -278,7 +278,7 @@ impl<'g> Lowerer<'g> {
             }
             _ => {
                 let pos = self.pos(start);
-                if kind == STRING {
+                if kind == STRING && text.as_bytes().contains(&b'\n') {
                     self.record_newlines(text, start);
                 }
                 self.group_open = false;

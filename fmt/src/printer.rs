@@ -415,6 +415,10 @@ impl<'c, 's> Printer<'c, 's> {
         }
 
         // Upstream counts form feeds as line breaks here too.
+        if !has_byte_below(s, FORM_FEED + 1) {
+            self.end_write_single_line(s.len());
+            return;
+        }
         let Some(last_newline) = s.iter().rposition(|&b| b == b'\n' || b == FORM_FEED) else {
             self.end_write_single_line(s.len());
             return;
@@ -474,6 +478,12 @@ impl<'c, 's> Printer<'c, 's> {
     }
 }
 
+/// Whether some byte of `text` is below `limit`. Written without an early
+/// exit so that it compiles to a vectorised loop.
+fn has_byte_below(text: &[u8], limit: u8) -> bool {
+    text.iter().fold(false, |found, &b| found | (b < limit))
+}
+
 /// Whether Go's `%q` of `text` is `text` between double quotes: printable
 /// ASCII without quote or backslash, the overwhelmingly common case for
 /// block labels and quoted keys.
@@ -486,6 +496,11 @@ pub(crate) fn quotes_unchanged(text: &str) -> bool {
 /// split cells at tabs, vertical tabs and form feeds and drop blanks before
 /// a line break.
 fn needs_protection(text: &[u8]) -> bool {
+    // Every byte concerned is below 13; a branch-free pass over the whole
+    // text rules most literals out quickly.
+    if !has_byte_below(text, 13) {
+        return false;
+    }
     text.iter().enumerate().any(|(i, &b)| match b {
         b'\t' | VTAB | FORM_FEED => true,
         b'\n' => i > 0 && text[i - 1] == b' ',
