@@ -322,7 +322,7 @@ impl<'s> FastParser<'s> {
             if !literal.starts_with('"') || literal.len() < 2 {
                 return Err(Bail);
             }
-            let inner = &literal[1..literal.len() - 1];
+            let inner = literal.get(1..literal.len() - 1).ok_or(Bail)?;
             if literal.len() > 2 && !is_valid_identifier(inner) {
                 return Err(Bail);
             }
