@@ -276,15 +276,19 @@ impl<'g> Lowerer<'g> {
                 self.comment(text, start);
                 None
             }
-            _ => {
-                let pos = self.pos(start);
-                if kind == STRING && text.as_bytes().contains(&b'\n') {
-                    self.record_newlines(text, start);
-                }
-                self.group_open = false;
-                Some(pos)
-            }
+            _ => Some(self.significant(kind, text, start)),
         }
+    }
+
+    /// Records a token that is not trivia and returns its position.
+    #[inline]
+    fn significant(&mut self, kind: SyntaxKind, text: &str, start: usize) -> Pos {
+        let pos = self.pos(start);
+        if kind == STRING && text.as_bytes().contains(&b'\n') {
+            self.record_newlines(text, start);
+        }
+        self.group_open = false;
+        pos
     }
 
     /// Adds a comment, grouping it like upstream's parser: consecutive

@@ -446,8 +446,13 @@ impl<'c, 's> Printer<'c, 's> {
         if self.out_column == 1 {
             self.write_indent();
         }
-        let count = n.max(0) as usize;
-        self.output.resize(self.output.len() + count, ch);
+        match n {
+            // Layout directives write one byte at a time.
+            1 => self.output.push(ch),
+            n => self
+                .output
+                .resize(self.output.len() + n.max(0) as usize, ch),
+        }
         self.pos.offset += n;
         if ch == b'\n' || ch == FORM_FEED {
             self.pos.line += n;

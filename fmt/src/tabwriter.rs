@@ -445,29 +445,32 @@ impl<'a, S: Sink> TabWriter<'a, S> {
 
     /// Writes lines `line0..line1` using the current column widths.
     fn write_lines(&mut self, line0: usize, line1: usize) {
-        let nlines = self.line_count();
+        let nlines = self.line_starts.len();
+        let TabWriter {
+            config,
+            input,
+            sink,
+            cells,
+            line_starts,
+            widths,
+            ..
+        } = self;
         for i in line0..line1 {
-            let start = self.line_starts[i];
-            let end = self
-                .line_starts
-                .get(i + 1)
-                .copied()
-                .unwrap_or(self.cells.len());
+            let start = line_starts[i];
+            let end = line_starts.get(i + 1).copied().unwrap_or(cells.len());
             // Leading empty cells are indentation and get tabs.
-            let mut use_tabs = self.config.tab_indent;
-            for j in 0..end - start {
-                let c = self.cells[start + j];
-                let column_width = self.widths.get(j).copied();
+            let mut use_tabs = config.tab_indent;
+            for (j, c) in cells[start..end].iter().enumerate() {
+                let column_width = widths.get(j).copied();
                 if c.size == 0 {
                     if let Some(cw) = column_width {
-                        self.write_padding(c.width, cw, use_tabs);
+                        write_padding(config, sink, c.width, cw, use_tabs);
                     }
                 } else {
                     use_tabs = false;
-                    self.sink
-                        .text(&self.input[c.start..c.start + c.size], c.escaped);
+                    sink.text(&input[c.start..c.start + c.size], c.escaped);
                     if let Some(cw) = column_width {
-                        self.write_padding(c.width, cw, false);
+                        write_padding(config, sink, c.width, cw, false);
                     }
                 }
             }
@@ -475,30 +478,32 @@ impl<'a, S: Sink> TabWriter<'a, S> {
             // cell is always empty here because every flush happens right
             // after a cell was terminated.
             if i + 1 != nlines {
-                self.sink.newline();
+                sink.newline();
             }
         }
     }
+}
 
-    fn write_padding(&mut self, text_width: isize, cell_width: isize, use_tabs: bool) {
-        if self.config.pad_char == b'\t' || use_tabs {
-            let tab_width = self.config.tab_width as isize;
-            if tab_width == 0 {
-                return;
-            }
-            let rounded = (cell_width + tab_width - 1) / tab_width * tab_width;
-            let n = (rounded - text_width).max(0);
-            let tabs = (n + tab_width - 1) / tab_width;
-            self.write_repeated(b'\t', tabs);
+fn write_padding<S: Sink>(
+    config: &Config,
+    sink: &mut S,
+    text_width: isize,
+    cell_width: isize,
+    use_tabs: bool,
+) {
+    let (byte, n) = if config.pad_char == b'\t' || use_tabs {
+        let tab_width = config.tab_width as isize;
+        if tab_width == 0 {
             return;
         }
-        self.write_repeated(self.config.pad_char, cell_width - text_width);
-    }
-
-    fn write_repeated(&mut self, byte: u8, n: isize) {
-        if n > 0 {
-            self.sink.pad(byte, n as usize);
-        }
+        let rounded = (cell_width + tab_width - 1) / tab_width * tab_width;
+        let n = (rounded - text_width).max(0);
+        (b'\t', (n + tab_width - 1) / tab_width)
+    } else {
+        (config.pad_char, cell_width - text_width)
+    };
+    if n > 0 {
+        sink.pad(byte, n as usize);
     }
 }
 

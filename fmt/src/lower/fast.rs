@@ -248,7 +248,7 @@ impl<'s> FastParser<'s> {
                 NEWLINE | COMMENT => {}
                 ILLEGAL => return Err(Bail),
                 kind => {
-                    let pos = self.l.token(kind, text, start).ok_or(Bail)?;
+                    let pos = self.l.significant(kind, text, start);
                     self.cur = Current { kind, text, pos };
                     self.terminator = terminator;
                     return Ok(());
@@ -787,6 +787,29 @@ mod tests {
                 "\"k\" = ",
                 "'",
                 "é",
+                "`\n`",
+                "/*\n*/",
+                "\u{feff}",
+                "\"a\\\"b\"",
+                "1e5",
+                "0x1",
+                "..",
+                "/* c */\n",
+                "a.b \"l\" {\n",
+                "}\n",
+                "f()",
+                "x[0]",
+                "-1",
+                "a ^ b",
+                "% ",
+                "&&",
+                "<=",
+                "\"\" ",
+                ";",
+                "\u{0}",
+                "\r",
+                "\"l.m\" ",
+                "\"1x\" ",
             ])
         }
 
