@@ -179,7 +179,11 @@ impl Sink for TrimSink<'_> {
     }
 
     fn pad(&mut self, byte: u8, n: usize) {
-        self.out.resize(self.out.len() + n, byte);
+        match n {
+            // Mostly one tab of indentation or one space before `=`.
+            1 => self.out.push(byte),
+            n => self.out.resize(self.out.len() + n, byte),
+        }
         if !is_blank(byte) {
             self.keep = self.out.len();
         }
