@@ -140,6 +140,55 @@ impl Tokens<'_> {
     }
 }
 
+/// The scanner's look-ahead from a comment at `start` in the whole text:
+/// whether only comments and blanks follow up to the end of the line (or a
+/// block comment spans a line break), which makes the comment end the
+/// statement. Steps over characters by their leading byte, as upstream's
+/// scanner does.
+fn comment_ends_line(bytes: &[u8], start: usize) -> bool {
+    let len = bytes.len();
+    let step = |pos: usize| -> usize {
+        let width = match bytes.get(pos) {
+            None => return len,
+            Some(&b) if b < 0x80 => 1,
+            Some(&b) if b >= 0xF0 => 4,
+            Some(&b) if b >= 0xE0 => 3,
+            Some(_) => 2,
+        };
+        (pos + width).min(len)
+    };
+    // `start` is the comment's `/`; the byte after it says which kind.
+    let mut pos = start + 1;
+    loop {
+        match bytes.get(pos) {
+            Some(b'/') => return true,
+            Some(b'*') => {}
+            _ => return false,
+        }
+        pos = step(pos);
+        // Through the block comment: a line break inside it ends the line.
+        while let Some(&ch) = bytes.get(pos) {
+            if ch == b'\n' {
+                return true;
+            }
+            pos = step(pos);
+            if ch == b'*' && bytes.get(pos) == Some(&b'/') {
+                pos = step(pos);
+                break;
+            }
+        }
+        while matches!(bytes.get(pos), Some(b' ' | b'\t' | b'\r')) {
+            pos += 1;
+        }
+        match bytes.get(pos) {
+            None | Some(b'\n') => return true,
+            // Possibly another comment: look at it the same way.
+            Some(b'/') => pos = step(pos),
+            Some(_) => return false,
+        }
+    }
+}
+
 /// Whether the tokens cover exactly `len` bytes, one after the other (they
 /// always do; checked so that slicing the text cannot go wrong).
 fn tiles(tokens: &[Token], len: usize) -> bool {
@@ -222,9 +271,9 @@ impl<'s> FastParser<'s> {
     /// Moves to the next significant token, lowering the trivia on the way.
     ///
     /// `inserts` says whether the token just consumed makes the scanner
-    /// turn the next line break into a terminator. A `//` comment before
-    /// that line break does too; a block comment may or may not, depending
-    /// on what follows it on its line, and is left to the real parser.
+    /// turn the next line break into a terminator. A comment met first
+    /// decides instead: it is a terminator if the line ends with it (see
+    /// [`comment_ends_line`]), and otherwise cancels the terminator.
     fn advance(&mut self, inserts: bool) -> Result<()> {
         let mut pending = inserts;
         let mut terminator = false;
@@ -239,11 +288,8 @@ impl<'s> FastParser<'s> {
                     terminator = true;
                 }
                 COMMENT if pending => {
-                    if !text.starts_with("//") {
-                        return Err(Bail);
-                    }
                     pending = false;
-                    terminator = true;
+                    terminator = comment_ends_line(self.src.as_bytes(), start);
                 }
                 NEWLINE | COMMENT => {}
                 ILLEGAL => return Err(Bail),
@@ -717,12 +763,28 @@ mod tests {
             "a = `\n\u{feff}`\n",
             "a = 1\n/* x\n\n*/ b = 2\n",
             "a = `x\n\n` b = 2\n",
+            "a = 1 /* c */ /",
+            "a = 1 /* c */ /x",
+            "a = 1 /* c */ /* d",
+            "a = 1 /* c */\t\r\n",
+            "a = 1 /* c",
+            "a = x /*/ b = 2 */\n",
+            "a = x /**/\n",
+            "a = x /* é日\u{1f600} */ // z\n",
         ];
         for case in cases {
             agrees(case.as_bytes());
         }
         assert!(agrees(b"a = 1 // c\nb = 2"));
         assert!(!agrees(b"a = 1 b = 2"));
+        // Block comments after a statement, ending the line or not.
+        assert!(agrees(b"a = 1 /* c */\nb = 2"));
+        assert!(agrees(b"a = 1 /* c */ /* d */ // e\nb = 2"));
+        assert!(agrees(b"a = 1 /* c\n */ b = 2"));
+        assert!(agrees(b"a = f(1 /* c */, 2) /* d */"));
+        assert!(agrees("a = [1, 2 /* é */]\nb = 2".as_bytes()));
+        assert!(!agrees(b"a = 1 /* c */ b = 2"));
+        assert!(!agrees(b"a = 1 /* c */ /"));
     }
 
     #[test]
