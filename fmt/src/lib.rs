@@ -221,8 +221,7 @@ fn print<'g>(
     }
     let raw = printer.finish();
     let mut out = Vec::with_capacity(raw.len() + 1);
-    let mut trimmer = trimmer::Trimmer::new(&mut out);
-    tabwriter::tabwrite(&tabwriter::Config::ALLOY, &raw, &mut trimmer);
+    tabwriter::tabwrite_trimmed(&tabwriter::Config::ALLOY, &raw, &mut out);
     out
 }
 

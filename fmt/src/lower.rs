@@ -7,6 +7,8 @@
 //! `format_source`; upstream's layout only compares line numbers and
 //! offsets with each other, so a node-relative origin changes nothing.
 
+mod fast;
+
 use std::borrow::Cow;
 
 use alloy_syntax::AlloyLanguage;
@@ -56,6 +58,17 @@ pub(crate) fn lower_file<'s>(root: &GreenNodeData, src: &'s str) -> Result<Lower
 /// Returns the syntax errors when there are any, as [`lower_file`]'s caller
 /// would see them from a full parse.
 pub(crate) fn parse_and_lower_file(
+    src: &str,
+) -> std::result::Result<Lowered<'_, List>, crate::FormatError> {
+    if let Ok(lowered) = fast::parse_and_lower(src) {
+        return Ok(lowered);
+    }
+    parse_and_lower_via_tree(src)
+}
+
+/// [`parse_and_lower_file`] through the syntax crate's parser, for input
+/// the fast route declines (syntax errors among others).
+pub(crate) fn parse_and_lower_via_tree(
     src: &str,
 ) -> std::result::Result<Lowered<'_, List>, crate::FormatError> {
     let mut l = Lowerer::new_for_len(src.len(), src);
@@ -124,6 +137,24 @@ pub(crate) fn is_expr_kind(kind: SyntaxKind) -> bool {
 enum Child<'n, 'g> {
     Token(SyntaxKind, &'g str, usize),
     Node(SyntaxKind, &'n GreenNodeData, usize),
+}
+
+/// A direct child as the lowering handlers see it: trivia is already
+/// recorded, tokens come with their position.
+enum Part<'n, 'g> {
+    Token {
+        kind: SyntaxKind,
+        text: &'g str,
+        pos: Pos,
+    },
+    Node(SyntaxKind, &'n GreenNodeData, usize),
+}
+
+/// A key token: its kind, text and position.
+type Key<'g> = (SyntaxKind, &'g str, Pos);
+
+fn malformed(offset: usize, kind: SyntaxKind) -> Malformed {
+    Malformed { offset, kind }
 }
 
 /// `src` is the lowered root's text: a token's text is the slice of it at
@@ -204,10 +235,7 @@ impl<'g> Lowerer<'g> {
     fn root_token(&mut self, kind: SyntaxKind, text: &'g str, start: usize) -> Result<()> {
         match self.token(kind, text, start) {
             None => Ok(()),
-            Some(_) => Err(Malformed {
-                offset: start,
-                kind,
-            }),
+            Some(_) => Err(malformed(start, kind)),
         }
     }
 
@@ -219,10 +247,7 @@ impl<'g> Lowerer<'g> {
                 self.scratch_stmts.push(stmt);
                 Ok(())
             }
-            kind => Err(Malformed {
-                offset: start,
-                kind,
-            }),
+            kind => Err(malformed(start, kind)),
         }
     }
 
@@ -251,22 +276,31 @@ impl<'g> Lowerer<'g> {
         match kind {
             WHITESPACE | BOM => None,
             NEWLINE => {
-                self.record_newlines(text, start);
+                // The lexer's newline token is one `\n` and the indentation
+                // after it.
+                match text.as_bytes().split_first() {
+                    Some((b'\n', rest)) if !rest.contains(&b'\n') => self.newlines.push(start),
+                    _ => self.record_newlines(text, start),
+                }
                 None
             }
             COMMENT => {
                 self.comment(text, start);
                 None
             }
-            _ => {
-                let pos = self.pos(start);
-                if kind == STRING {
-                    self.record_newlines(text, start);
-                }
-                self.group_open = false;
-                Some(pos)
-            }
+            _ => Some(self.significant(kind, text, start)),
         }
+    }
+
+    /// Records a token that is not trivia and returns its position.
+    #[inline]
+    fn significant(&mut self, kind: SyntaxKind, text: &str, start: usize) -> Pos {
+        let pos = self.pos(start);
+        if kind == STRING && text.as_bytes().contains(&b'\n') {
+            self.record_newlines(text, start);
+        }
+        self.group_open = false;
+        pos
     }
 
     /// Adds a comment, grouping it like upstream's parser: consecutive
@@ -300,6 +334,28 @@ impl<'g> Lowerer<'g> {
         self.group_end_line = end_line;
     }
 
+    /// Visits the direct children of `node` in order. Trivia is recorded
+    /// on the way; every other token and every node goes to `visit`.
+    fn each_part<'n>(
+        &mut self,
+        node: &'n GreenNodeData,
+        offset: usize,
+        mut visit: impl FnMut(&mut Self, Part<'n, 'g>) -> Result<()>,
+    ) -> Result<()> {
+        let src = self.src;
+        for child in children(node, offset, src) {
+            match child {
+                Child::Token(kind, text, start) => {
+                    if let Some(pos) = self.token(kind, text, start) {
+                        visit(self, Part::Token { kind, text, pos })?;
+                    }
+                }
+                Child::Node(kind, n, start) => visit(self, Part::Node(kind, n, start))?,
+            }
+        }
+        Ok(())
+    }
+
     /// Statements of a file root or block body. For a block, the header and
     /// braces are collected into `header`.
     fn body(
@@ -309,34 +365,18 @@ impl<'g> Lowerer<'g> {
         mut header: Option<&mut BlockHeader<'g>>,
     ) -> Result<List> {
         let mark = self.scratch_stmts.len();
-        for child in children(node, offset, self.src) {
-            match child {
-                Child::Token(kind, text, start) => {
-                    let Some(pos) = self.token(kind, text, start) else {
-                        continue;
-                    };
-                    match header.as_deref_mut() {
-                        Some(h) => h.token(kind, text, pos)?,
-                        None => {
-                            return Err(Malformed {
-                                offset: start,
-                                kind,
-                            })
-                        }
-                    }
-                }
-                Child::Node(ATTRIBUTE | BLOCK, n, start) => {
-                    let stmt = self.stmt(n, start)?;
-                    self.scratch_stmts.push(stmt);
-                }
-                Child::Node(kind, _, start) => {
-                    return Err(Malformed {
-                        offset: start,
-                        kind,
-                    })
-                }
+        self.each_part(node, offset, |l, part| match part {
+            Part::Token { kind, text, pos } => match header.as_deref_mut() {
+                Some(h) => h.token(kind, text, pos),
+                None => Err(malformed(pos.offset as usize, kind)),
+            },
+            Part::Node(ATTRIBUTE | BLOCK, n, start) => {
+                let stmt = l.stmt(n, start)?;
+                l.scratch_stmts.push(stmt);
+                Ok(())
             }
-        }
+            Part::Node(kind, _, start) => Err(malformed(start, kind)),
+        })?;
         let stmts = self.scratch_stmts.drain(mark..);
         Ok(self.tree.push_stmts(stmts))
     }
@@ -345,48 +385,45 @@ impl<'g> Lowerer<'g> {
         match kind_of_node(node) {
             ATTRIBUTE => self.attribute(node, offset),
             BLOCK => self.block(node, offset).map(Stmt::Block),
-            kind => Err(Malformed { offset, kind }),
+            kind => Err(malformed(offset, kind)),
         }
     }
 
     fn attribute(&mut self, node: &GreenNodeData, offset: usize) -> Result<Stmt<'g>> {
-        let mut name = None;
-        let mut value = None;
-        for child in children(node, offset, self.src) {
-            match child {
-                Child::Token(kind, text, start) => {
-                    let Some(pos) = self.token(kind, text, start) else {
-                        continue;
-                    };
-                    match kind {
-                        IDENT if name.is_none() => name = Some(ident(text, pos)),
-                        ASSIGN => {}
-                        _ => {
-                            return Err(Malformed {
-                                offset: start,
-                                kind,
-                            })
-                        }
-                    }
-                }
-                Child::Node(kind, n, start) if is_expr_kind(kind) && value.is_none() => {
-                    value = Some(self.expr(n, start)?);
-                }
-                Child::Node(kind, _, start) => {
-                    return Err(Malformed {
-                        offset: start,
-                        kind,
-                    })
-                }
-            }
-        }
-        match (name, value) {
-            (Some(name), Some(value)) => Ok(Stmt::Attribute { name, value }),
-            _ => Err(Malformed {
-                offset,
-                kind: ATTRIBUTE,
+        match self.assignment(node, offset, &[IDENT])? {
+            (Some((_, text, pos)), Some(value)) => Ok(Stmt::Attribute {
+                name: ident(text, pos),
+                value,
             }),
+            _ => Err(malformed(offset, ATTRIBUTE)),
         }
+    }
+
+    /// The shape shared by attributes and object fields: a key token of one
+    /// of `key_kinds`, `=`, and one expression.
+    fn assignment(
+        &mut self,
+        node: &GreenNodeData,
+        offset: usize,
+        key_kinds: &[SyntaxKind],
+    ) -> Result<(Option<Key<'g>>, Option<ExprId>)> {
+        let mut key = None;
+        let mut value = None;
+        self.each_part(node, offset, |l, part| {
+            match part {
+                Part::Token { kind, text, pos } if key.is_none() && key_kinds.contains(&kind) => {
+                    key = Some((kind, text, pos));
+                }
+                Part::Token { kind: ASSIGN, .. } => {}
+                Part::Token { kind, pos, .. } => return Err(malformed(pos.offset as usize, kind)),
+                Part::Node(kind, n, start) if is_expr_kind(kind) && value.is_none() => {
+                    value = Some(l.expr(n, start)?);
+                }
+                Part::Node(kind, _, start) => return Err(malformed(start, kind)),
+            }
+            Ok(())
+        })?;
+        Ok((key, value))
     }
 
     fn block(&mut self, node: &GreenNodeData, offset: usize) -> Result<Block<'g>> {
@@ -394,10 +431,7 @@ impl<'g> Lowerer<'g> {
         let body = self.body(node, offset, Some(&mut header))?;
         let (Some(name), Some(lcurly), Some(rcurly)) = (header.name, header.lcurly, header.rcurly)
         else {
-            return Err(Malformed {
-                offset,
-                kind: BLOCK,
-            });
+            return Err(malformed(offset, BLOCK));
         };
         Ok(Block {
             name,
@@ -413,35 +447,27 @@ impl<'g> Lowerer<'g> {
         let expr_mark = self.scratch_exprs.len();
         let field_mark = self.scratch_fields.len();
         let mut parts = Parts::default();
-        for child in children(node, offset, self.src) {
-            match child {
-                Child::Token(token_kind, text, start) => {
-                    if let Some(pos) = self.token(token_kind, text, start) {
-                        parts.token(token_kind, text, pos);
-                    }
+        self.each_part(node, offset, |l, part| {
+            match part {
+                Part::Token { kind, text, pos } => parts.token(kind, text, pos),
+                Part::Node(ARG_LIST, n, start) if kind == CALL_EXPR => {
+                    parts.args = Some(l.arg_list(n, start)?);
                 }
-                Child::Node(ARG_LIST, n, start) if kind == CALL_EXPR => {
-                    parts.args = Some(self.arg_list(n, start)?);
+                Part::Node(OBJECT_FIELD, n, start) if kind == OBJECT_EXPR => {
+                    let field = l.field(n, start)?;
+                    l.scratch_fields.push(field);
                 }
-                Child::Node(OBJECT_FIELD, n, start) if kind == OBJECT_EXPR => {
-                    let field = self.field(n, start)?;
-                    self.scratch_fields.push(field);
+                Part::Node(child_kind, n, start) if is_expr_kind(child_kind) => {
+                    let id = l.expr(n, start)?;
+                    l.scratch_exprs.push(id);
                 }
-                Child::Node(child_kind, n, start) if is_expr_kind(child_kind) => {
-                    let id = self.expr(n, start)?;
-                    self.scratch_exprs.push(id);
-                }
-                Child::Node(kind, _, start) => {
-                    return Err(Malformed {
-                        offset: start,
-                        kind,
-                    })
-                }
+                Part::Node(child_kind, _, start) => return Err(malformed(start, child_kind)),
             }
-        }
+            Ok(())
+        })?;
         let expr = self
             .build(kind, parts, expr_mark, field_mark)
-            .ok_or(Malformed { offset, kind })?;
+            .ok_or(malformed(offset, kind))?;
         Ok(self.tree.push_expr(expr))
     }
 
@@ -470,31 +496,7 @@ impl<'g> Lowerer<'g> {
         let expr = match kind {
             LITERAL => {
                 let (token_kind, text, pos) = parts.first?;
-                let kind = match token_kind {
-                    NUMBER => LiteralKind::Number,
-                    FLOAT => LiteralKind::Float,
-                    STRING => LiteralKind::String,
-                    BOOL => LiteralKind::Bool,
-                    NULL => LiteralKind::Null,
-                    _ => return None,
-                };
-                // Only strings can span lines; their line breaks were
-                // recorded when the token was visited.
-                let end_offset = (pos.offset as usize + text.len()).saturating_sub(1);
-                let end = if kind == LiteralKind::String && text.contains('\n') {
-                    Pos {
-                        offset: end_offset as u32,
-                        line: self.newlines.partition_point(|&nl| nl < end_offset) as u32 + 1,
-                    }
-                } else {
-                    pos.last_byte_of(text.len())
-                };
-                Expr::Literal {
-                    kind,
-                    text,
-                    pos,
-                    end,
-                }
+                literal_expr(&self.newlines, token_kind, text, pos)?
             }
             IDENT_EXPR => {
                 let (text, pos) = parts.ident?;
@@ -573,36 +575,24 @@ impl<'g> Lowerer<'g> {
         let mut lparen = None;
         let mut rparen = None;
         let mark = self.scratch_exprs.len();
-        for child in children(node, offset, self.src) {
-            match child {
-                Child::Token(kind, text, start) => {
-                    let Some(pos) = self.token(kind, text, start) else {
-                        continue;
-                    };
-                    match kind {
-                        L_PAREN => lparen = Some(pos),
-                        R_PAREN => rparen = Some(pos),
-                        COMMA => {}
-                        _ => {
-                            return Err(Malformed {
-                                offset: start,
-                                kind,
-                            })
-                        }
-                    }
+        self.each_part(node, offset, |l, part| {
+            match part {
+                Part::Token {
+                    kind: L_PAREN, pos, ..
+                } => lparen = Some(pos),
+                Part::Token {
+                    kind: R_PAREN, pos, ..
+                } => rparen = Some(pos),
+                Part::Token { kind: COMMA, .. } => {}
+                Part::Token { kind, pos, .. } => return Err(malformed(pos.offset as usize, kind)),
+                Part::Node(kind, n, start) if is_expr_kind(kind) => {
+                    let id = l.expr(n, start)?;
+                    l.scratch_exprs.push(id);
                 }
-                Child::Node(kind, n, start) if is_expr_kind(kind) => {
-                    let id = self.expr(n, start)?;
-                    self.scratch_exprs.push(id);
-                }
-                Child::Node(kind, _, start) => {
-                    return Err(Malformed {
-                        offset: start,
-                        kind,
-                    })
-                }
+                Part::Node(kind, _, start) => return Err(malformed(start, kind)),
             }
-        }
+            Ok(())
+        })?;
         let ids = self.scratch_exprs.drain(mark..);
         let args = self.tree.push_expr_list(ids);
         match (lparen, rparen) {
@@ -611,77 +601,88 @@ impl<'g> Lowerer<'g> {
                 rparen,
                 args,
             }),
-            _ => Err(Malformed {
-                offset,
-                kind: ARG_LIST,
-            }),
+            _ => Err(malformed(offset, ARG_LIST)),
         }
     }
 
     fn field(&mut self, node: &GreenNodeData, offset: usize) -> Result<Field<'g>> {
-        let mut key: Option<(SyntaxKind, &'g str, Pos)> = None;
-        let mut value = None;
-        for child in children(node, offset, self.src) {
-            match child {
-                Child::Token(kind, text, start) => {
-                    let Some(pos) = self.token(kind, text, start) else {
-                        continue;
-                    };
-                    match kind {
-                        IDENT | STRING if key.is_none() => key = Some((kind, text, pos)),
-                        ASSIGN => {}
-                        _ => {
-                            return Err(Malformed {
-                                offset: start,
-                                kind,
-                            })
-                        }
-                    }
-                }
-                Child::Node(kind, n, start) if is_expr_kind(kind) && value.is_none() => {
-                    value = Some(self.expr(n, start)?);
-                }
-                Child::Node(kind, _, start) => {
-                    return Err(Malformed {
-                        offset: start,
-                        kind,
-                    })
-                }
-            }
+        let (Some((kind, text, pos)), Some(value)) =
+            self.assignment(node, offset, &[IDENT, STRING])?
+        else {
+            return Err(malformed(offset, OBJECT_FIELD));
+        };
+        Ok(field_parts(&self.newlines, kind, text, pos, value))
+    }
+}
+
+/// The literal expression for a token; `newlines` holds the offsets of the
+/// line breaks recorded so far, the token's own included.
+fn literal_expr<'s>(
+    newlines: &[usize],
+    token_kind: SyntaxKind,
+    text: &'s str,
+    pos: Pos,
+) -> Option<Expr<'s>> {
+    let kind = match token_kind {
+        NUMBER => LiteralKind::Number,
+        FLOAT => LiteralKind::Float,
+        STRING => LiteralKind::String,
+        BOOL => LiteralKind::Bool,
+        NULL => LiteralKind::Null,
+        _ => return None,
+    };
+    // Only strings can span lines; their line breaks were recorded when the
+    // token was visited.
+    let end_offset = (pos.offset as usize + text.len()).saturating_sub(1);
+    let end = if kind == LiteralKind::String && text.contains('\n') {
+        Pos {
+            offset: end_offset as u32,
+            line: newlines.partition_point(|&nl| nl < end_offset) as u32 + 1,
         }
-        let (Some((kind, text, pos)), Some(value)) = (key, value) else {
-            return Err(Malformed {
-                offset,
-                kind: OBJECT_FIELD,
-            });
-        };
-        // Upstream keeps the raw text between the delimiters of a quoted key,
-        // except for a bare `""`, which it stores as is and treats as
-        // unquoted.
-        let quoted = kind == STRING && text.len() > 2;
-        let inner = text.get(1..text.len().saturating_sub(1));
-        let name = match inner {
-            Some(inner) if quoted => ident(inner, pos),
-            _ => ident(text, pos),
-        };
-        let name_end_offset = (pos.offset as usize + name.name.len()).saturating_sub(1);
-        let name_end = if text.contains('\n') {
-            // A raw string key spanning lines: its end is wherever the
-            // computed offset falls.
-            Pos {
-                offset: name_end_offset as u32,
-                line: self.newlines.partition_point(|&nl| nl < name_end_offset) as u32 + 1,
-            }
-        } else {
-            pos.last_byte_of(name.name.len())
-        };
-        Ok(Field {
-            name,
-            name_end,
-            quoted,
-            source_text: text,
-            value,
-        })
+    } else {
+        pos.last_byte_of(text.len())
+    };
+    Some(Expr::Literal {
+        kind,
+        text,
+        pos,
+        end,
+    })
+}
+
+/// An object field from its key token and value.
+fn field_parts<'s>(
+    newlines: &[usize],
+    kind: SyntaxKind,
+    text: &'s str,
+    pos: Pos,
+    value: ExprId,
+) -> Field<'s> {
+    // Upstream keeps the raw text between the delimiters of a quoted key,
+    // except for a bare `""`, which it stores as is and treats as unquoted.
+    let quoted = kind == STRING && text.len() > 2;
+    let inner = text.get(1..text.len().saturating_sub(1));
+    let name = match inner {
+        Some(inner) if quoted => ident(inner, pos),
+        _ => ident(text, pos),
+    };
+    let name_end_offset = (pos.offset as usize + name.name.len()).saturating_sub(1);
+    let name_end = if text.contains('\n') {
+        // A raw string key spanning lines: its end is wherever the computed
+        // offset falls.
+        Pos {
+            offset: name_end_offset as u32,
+            line: newlines.partition_point(|&nl| nl < name_end_offset) as u32 + 1,
+        }
+    } else {
+        pos.last_byte_of(name.name.len())
+    };
+    Field {
+        name,
+        name_end,
+        quoted,
+        source_text: text,
+        value,
     }
 }
 
@@ -721,12 +722,7 @@ impl<'g> BlockHeader<'g> {
             }
             L_CURLY if in_header => self.lcurly = Some(pos),
             R_CURLY if !in_header && self.rcurly.is_none() => self.rcurly = Some(pos),
-            _ => {
-                return Err(Malformed {
-                    offset: pos.offset as usize,
-                    kind,
-                })
-            }
+            _ => return Err(malformed(pos.offset as usize, kind)),
         }
         Ok(())
     }

@@ -10,7 +10,7 @@
 //! including its imprecisions.
 
 use crate::tabwriter::{ESCAPE, FORM_FEED, VTAB};
-use crate::tree::{Comment, Comments, Lines, Pos};
+use crate::tree::{Comment, Comments, Lines, LiteralKind, Pos};
 
 /// A layout directive queued until the next piece of text is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,22 +201,37 @@ impl<'c, 's> Printer<'c, 's> {
 
     pub fn ident(&mut self, name: &str) {
         self.last_tok = LastTok::Other;
-        self.write_text(name.as_bytes(), Protect::None);
+        self.write_text(name.as_bytes(), Protect::None, false);
     }
 
     /// Writes a literal exactly as spelled in the source.
-    pub fn literal(&mut self, text: &str, is_number: bool) {
-        self.last_tok = if is_number {
+    pub fn literal(&mut self, text: &str, kind: LiteralKind) {
+        self.last_tok = if kind == LiteralKind::Number {
             LastTok::Number
         } else {
             LastTok::Other
         };
-        let protect = if needs_protection(text.as_bytes()) {
+        // Only strings can hold line breaks or bytes the pipeline rewrites.
+        let is_string = kind == LiteralKind::String;
+        let protect = if is_string && needs_protection(text.as_bytes()) {
             Protect::PerLine
         } else {
             Protect::None
         };
-        self.write_text(text.as_bytes(), protect);
+        self.write_text(text.as_bytes(), protect, is_string);
+    }
+
+    /// Writes `"inner"`, for text that Go's `%q` leaves unchanged (see
+    /// [`quotes_unchanged`]), without building the quoted string.
+    pub fn quoted(&mut self, inner: &str) {
+        self.last_tok = LastTok::Other;
+        let next = self.pos;
+        self.flush(next, self.last_tok);
+        self.begin_write(next);
+        self.output.push(b'"');
+        self.output.extend_from_slice(inner.as_bytes());
+        self.output.push(b'"');
+        self.end_write_single_line(inner.len() + 2);
     }
 
     /// Writes an operator or punctuation token.
@@ -238,13 +253,20 @@ impl<'c, 's> Printer<'c, 's> {
         } else {
             LastTok::Other
         };
-        self.write_text(text.as_bytes(), Protect::None);
+        self.write_text(text.as_bytes(), Protect::None, false);
     }
 
-    fn write_text(&mut self, data: &[u8], protect: Protect) {
+    /// `multiline` is false for text known to hold no line break.
+    fn write_text(&mut self, data: &[u8], protect: Protect, multiline: bool) {
         let next = self.pos;
         self.flush(next, self.last_tok);
-        self.write_string(next, data, protect);
+        if multiline {
+            self.write_string(next, data, protect);
+        } else {
+            self.begin_write(next);
+            self.output.extend_from_slice(data);
+            self.end_write_single_line(data.len());
+        }
     }
 
     /// Writes any comments left and returns the bytes for the tabwriter.
@@ -353,13 +375,24 @@ impl<'c, 's> Printer<'c, 's> {
         }
     }
 
-    fn write_string(&mut self, pos: Position, s: &[u8], protect: Protect) {
+    fn begin_write(&mut self, pos: Position) {
         if self.out_column == 1 {
             self.write_indent();
         }
         if pos.valid() {
             self.pos = pos;
         }
+    }
+
+    /// Bookkeeping after writing `len` bytes without a line break.
+    fn end_write_single_line(&mut self, len: usize) {
+        self.pos.offset += len as i64;
+        self.out_column += len as i64;
+        self.last = self.pos;
+    }
+
+    fn write_string(&mut self, pos: Position, s: &[u8], protect: Protect) {
+        self.begin_write(pos);
         match protect {
             Protect::None => self.output.extend_from_slice(s),
             Protect::Whole => {
@@ -382,21 +415,22 @@ impl<'c, 's> Printer<'c, 's> {
         }
 
         // Upstream counts form feeds as line breaks here too.
-        let mut newlines = 0i64;
-        let mut last_newline = 0usize;
-        for (i, &b) in s.iter().enumerate() {
-            if b == b'\n' || b == FORM_FEED {
-                newlines += 1;
-                last_newline = i;
-            }
+        if !has_byte_below(s, FORM_FEED + 1) {
+            self.end_write_single_line(s.len());
+            return;
         }
+        let Some(last_newline) = s.iter().rposition(|&b| b == b'\n' || b == FORM_FEED) else {
+            self.end_write_single_line(s.len());
+            return;
+        };
+        let newlines = s[..last_newline]
+            .iter()
+            .filter(|&&b| b == b'\n' || b == FORM_FEED)
+            .count() as i64
+            + 1;
         self.pos.offset += s.len() as i64;
-        if newlines > 0 {
-            self.pos.line += newlines;
-            self.out_column = (s.len() - last_newline) as i64;
-        } else {
-            self.out_column += s.len() as i64;
-        }
+        self.pos.line += newlines;
+        self.out_column = (s.len() - last_newline) as i64;
         self.last = self.pos;
     }
 
@@ -412,8 +446,13 @@ impl<'c, 's> Printer<'c, 's> {
         if self.out_column == 1 {
             self.write_indent();
         }
-        let count = n.max(0) as usize;
-        self.output.resize(self.output.len() + count, ch);
+        match n {
+            // Layout directives write one byte at a time.
+            1 => self.output.push(ch),
+            n => self
+                .output
+                .resize(self.output.len() + n.max(0) as usize, ch),
+        }
         self.pos.offset += n;
         if ch == b'\n' || ch == FORM_FEED {
             self.pos.line += n;
@@ -436,14 +475,37 @@ impl<'c, 's> Printer<'c, 's> {
                 ws => self.write_byte(ws.byte(), 1),
             }
         }
-        self.whitespace.drain(..n);
+        if n == self.whitespace.len() {
+            self.whitespace.clear();
+        } else {
+            self.whitespace.drain(..n);
+        }
     }
+}
+
+/// Whether some byte of `text` is below `limit`. Written without an early
+/// exit so that it compiles to a vectorised loop.
+fn has_byte_below(text: &[u8], limit: u8) -> bool {
+    text.iter().fold(false, |found, &b| found | (b < limit))
+}
+
+/// Whether Go's `%q` of `text` is `text` between double quotes: printable
+/// ASCII without quote or backslash, the overwhelmingly common case for
+/// block labels and quoted keys.
+pub(crate) fn quotes_unchanged(text: &str) -> bool {
+    text.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
 }
 
 /// Whether the tabwriter or trimmer would change a literal's bytes: they
 /// split cells at tabs, vertical tabs and form feeds and drop blanks before
 /// a line break.
 fn needs_protection(text: &[u8]) -> bool {
+    // Every byte concerned is below 13; a branch-free pass over the whole
+    // text rules most literals out quickly.
+    if !has_byte_below(text, 13) {
+        return false;
+    }
     text.iter().enumerate().any(|(i, &b)| match b {
         b'\t' | VTAB | FORM_FEED => true,
         b'\n' => i > 0 && text[i - 1] == b' ',
@@ -454,6 +516,21 @@ fn needs_protection(text: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unchanged_quoting_agrees_with_go_quote() {
+        for b in 0u8..=0x7f {
+            let text = format!("a{}b", b as char);
+            let plain = format!("\"{text}\"");
+            assert_eq!(
+                quotes_unchanged(&text),
+                alloy_syntax::unicode::go_quote(text.as_bytes()) == plain,
+                "byte {b:#x}"
+            );
+        }
+        assert!(quotes_unchanged(""));
+        assert!(!quotes_unchanged("é"));
+    }
 
     #[test]
     fn protection_is_needed_only_for_bytes_the_pipeline_rewrites() {

@@ -85,8 +85,123 @@ impl Output for Vec<u8> {
 ///
 /// Equivalent to one `Write(input)` followed by `Flush()` on a Go tabwriter.
 pub fn tabwrite<O: Output + ?Sized>(config: &Config, input: &[u8], out: &mut O) {
-    let mut w = TabWriter::new(*config, input, out);
+    let mut w = TabWriter::new(*config, input, OutputSink(out));
     w.run();
+}
+
+/// [`tabwrite`] followed by the [`Trimmer`](crate::trimmer::Trimmer), in
+/// one pass: appends to `out` exactly what `tabwrite(config, input,
+/// &mut Trimmer::new(out))` appends.
+///
+/// The two stages are fused because the tabwriter already knows what the
+/// trimmer would have to rediscover byte by byte: a cell's text holds no
+/// terminator outside escapes, and padding is always blank. Trimming then
+/// reduces to dropping escape bytes and cutting each line back to its last
+/// kept byte when the line ends.
+pub fn tabwrite_trimmed(config: &Config, input: &[u8], out: &mut Vec<u8>) {
+    let keep = out.len();
+    let mut w = TabWriter::new(*config, input, TrimSink { out, keep });
+    w.run();
+    let sink = w.sink;
+    sink.out.truncate(sink.keep);
+}
+
+/// What the tabwriter produces, in the units it knows about.
+trait Sink {
+    /// A cell's text. `escaped` says whether it contains escape bytes.
+    fn text(&mut self, bytes: &[u8], escaped: bool);
+    /// `n` padding bytes.
+    fn pad(&mut self, byte: u8, n: usize);
+    fn newline(&mut self);
+}
+
+/// Forwards to an [`Output`] with Go's sequence of writes.
+struct OutputSink<'o, O: Output + ?Sized>(&'o mut O);
+
+impl<O: Output + ?Sized> Sink for OutputSink<'_, O> {
+    fn text(&mut self, bytes: &[u8], _escaped: bool) {
+        self.0.write(bytes);
+    }
+
+    fn pad(&mut self, byte: u8, n: usize) {
+        self.0.write_repeated(byte, n);
+    }
+
+    fn newline(&mut self) {
+        self.0.write(b"\n");
+    }
+}
+
+/// The trimmer's behaviour on the tabwriter's writes, without its per-byte
+/// state machine.
+///
+/// The trimmer holds blanks back until something else follows on the line.
+/// Appending them eagerly and remembering where the kept text ends (`keep`)
+/// gives the same bytes: at a line break, or at the end, the output is cut
+/// back to `keep`. Every write of the tabwriter leaves the trimmer with no
+/// open escape (it resets at the end of each write), so cells can be handled
+/// independently.
+struct TrimSink<'o> {
+    out: &'o mut Vec<u8>,
+    /// Length of the output up to the last byte that is not a held-back
+    /// blank.
+    keep: usize,
+}
+
+impl TrimSink<'_> {
+    /// Unescaped text: blanks at its end are held back, the rest is kept.
+    fn plain(&mut self, bytes: &[u8]) {
+        let base = self.out.len();
+        self.out.extend_from_slice(bytes);
+        if let Some(last) = bytes.iter().rposition(|&b| !is_blank(b)) {
+            self.keep = base + last + 1;
+        }
+    }
+}
+
+impl Sink for TrimSink<'_> {
+    fn text(&mut self, bytes: &[u8], escaped: bool) {
+        if !escaped {
+            self.plain(bytes);
+            return;
+        }
+        // Odd pieces are inside an escape: copied verbatim, blanks included,
+        // and the escape bytes vanish. An escape left open runs to the end
+        // of the write.
+        for (i, piece) in bytes.split(|&b| b == ESCAPE).enumerate() {
+            if i % 2 == 0 {
+                self.plain(piece);
+            } else {
+                self.out.extend_from_slice(piece);
+                self.keep = self.out.len();
+            }
+        }
+    }
+
+    fn pad(&mut self, byte: u8, n: usize) {
+        match n {
+            // Mostly one tab of indentation or one space before `=`.
+            1 => self.out.push(byte),
+            n => self.out.resize(self.out.len() + n, byte),
+        }
+        if !is_blank(byte) {
+            self.keep = self.out.len();
+        }
+    }
+
+    fn newline(&mut self) {
+        self.out.truncate(self.keep);
+        self.out.push(b'\n');
+        self.keep = self.out.len();
+    }
+}
+
+/// Blanks the trimmer holds back. A vertical tab never reaches it outside
+/// an escape (the tabwriter consumes them as terminators), and only the
+/// `Output` route could write one as padding, which it does not.
+#[inline]
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
 }
 
 /// A cell: a run of text ended by a tab or a line break.
@@ -101,6 +216,8 @@ struct Cell {
     width: isize,
     /// Terminated by a hard tab (`\t`), which keeps empty columns alive.
     htab: bool,
+    /// Contains escape bytes.
+    escaped: bool,
 }
 
 /// One pending `format` call of the Go implementation, kept on an explicit
@@ -113,10 +230,10 @@ struct Frame {
     this: usize,
 }
 
-struct TabWriter<'a, 'o, O: Output + ?Sized> {
+struct TabWriter<'a, S: Sink> {
     config: Config,
     input: &'a [u8],
-    out: &'o mut O,
+    sink: S,
     /// Cells of all buffered lines, line after line.
     cells: Vec<Cell>,
     /// Index into `cells` where each buffered line starts; the last entry is
@@ -125,24 +242,18 @@ struct TabWriter<'a, 'o, O: Output + ?Sized> {
     /// Column widths of the enclosing column blocks while formatting.
     widths: Vec<isize>,
     frames: Vec<Frame>,
-    /// The input is valid UTF-8 apart from escape bytes, which allows a
-    /// cheaper rune count. The printer's output always is.
-    valid_utf8: bool,
 }
 
-impl<'a, 'o, O: Output + ?Sized> TabWriter<'a, 'o, O> {
-    fn new(config: Config, input: &'a [u8], out: &'o mut O) -> Self {
+impl<'a, S: Sink> TabWriter<'a, S> {
+    fn new(config: Config, input: &'a [u8], sink: S) -> Self {
         TabWriter {
             config,
             input,
-            out,
+            sink,
             cells: Vec::with_capacity(64),
             line_starts: vec![0],
             widths: Vec::with_capacity(16),
             frames: Vec::with_capacity(16),
-            valid_utf8: input
-                .split(|&b| b == ESCAPE)
-                .all(|piece| std::str::from_utf8(piece).is_ok()),
         }
     }
 
@@ -150,31 +261,20 @@ impl<'a, 'o, O: Output + ?Sized> TabWriter<'a, 'o, O> {
         let input = self.input;
         let mut cell_start = 0usize;
         let mut escapes_in_cell = 0isize;
-        let mut in_escape = false;
+        // Whether the cell has a byte outside ASCII; only such cells need
+        // their runes counted.
+        let mut non_ascii = false;
         let mut i = 0usize;
-        while i < input.len() {
-            if in_escape {
-                // Fast-forward to the closing escape byte.
-                match input[i..].iter().position(|&b| b == ESCAPE) {
-                    Some(off) => {
-                        i += off + 1;
-                        in_escape = false;
-                        continue;
-                    }
-                    None => break,
-                }
-            }
-            // Skip ordinary text up to the next control byte.
-            match input[i..].iter().position(|&b| is_control(b)) {
-                Some(off) => i += off,
-                None => break,
-            }
+        while let Some(at) = next_special(input, i) {
+            i = at;
             let ch = input[i];
             match ch {
                 b'\t' | VTAB | b'\n' | FORM_FEED => {
-                    let ncells = self.terminate_cell(cell_start, i, escapes_in_cell, ch == b'\t');
+                    let ncells =
+                        self.terminate_cell(cell_start, i, escapes_in_cell, non_ascii, ch == b'\t');
                     cell_start = i + 1;
                     escapes_in_cell = 0;
+                    non_ascii = false;
                     if ch == b'\n' || ch == FORM_FEED {
                         self.line_starts.push(self.cells.len());
                         // A form feed ends every column. A line made of one
@@ -187,29 +287,46 @@ impl<'a, 'o, O: Output + ?Sized> TabWriter<'a, 'o, O> {
                     }
                 }
                 ESCAPE => {
-                    in_escape = true;
                     escapes_in_cell += 1;
+                    let rest = &input[i + 1..];
+                    // Skip to the closing escape byte; an unterminated
+                    // escape runs to the end of the input.
+                    let len = rest.iter().position(|&b| b == ESCAPE);
+                    let content = &rest[..len.unwrap_or(rest.len())];
+                    non_ascii |= !content.is_ascii();
+                    match len {
+                        Some(len) => i += len + 1,
+                        None => break,
+                    }
                 }
-                _ => {}
+                // Other bytes below 0x80 are caught by the word-wise
+                // search but are ordinary text.
+                _ => non_ascii |= ch >= 0x80,
             }
             i += 1;
         }
         // Whatever follows the last terminator forms the final cell; an
         // unterminated escape counts as closed, as in Go.
         if cell_start < input.len() {
-            self.terminate_cell(cell_start, input.len(), escapes_in_cell, false);
+            self.terminate_cell(cell_start, input.len(), escapes_in_cell, non_ascii, false);
         }
         self.flush();
     }
 
     /// Appends the cell `input[start..end]` to the current line and returns
     /// the number of cells the line now has.
-    fn terminate_cell(&mut self, start: usize, end: usize, escapes: isize, htab: bool) -> usize {
-        let text = &self.input[start..end];
-        let runes = if self.valid_utf8 {
-            count_rune_starts(text)
+    fn terminate_cell(
+        &mut self,
+        start: usize,
+        end: usize,
+        escapes: isize,
+        non_ascii: bool,
+        htab: bool,
+    ) -> usize {
+        let runes = if non_ascii {
+            rune_count(&self.input[start..end])
         } else {
-            rune_count(text)
+            end - start
         };
         let width = runes as isize - 2 * escapes;
         self.cells.push(Cell {
@@ -217,6 +334,7 @@ impl<'a, 'o, O: Output + ?Sized> TabWriter<'a, 'o, O> {
             size: end - start,
             width,
             htab,
+            escaped: escapes > 0,
         });
         let line_start = self.line_starts.last().copied().unwrap_or(0);
         self.cells.len() - line_start
@@ -255,6 +373,13 @@ impl<'a, 'o, O: Output + ?Sized> TabWriter<'a, 'o, O> {
     /// known so far.
     fn format_all(&mut self) {
         let nlines = self.line_count();
+        if nlines == 2 && self.line_starts[1] <= 1 && self.line_starts[1] == self.cells.len() {
+            // One complete line of at most one cell and nothing after it,
+            // the most common case (every such line flushes): no column can
+            // form.
+            self.write_lines(0, 2);
+            return;
+        }
         self.frames.clear();
         self.widths.clear();
         self.frames.push(Frame {
@@ -324,28 +449,32 @@ impl<'a, 'o, O: Output + ?Sized> TabWriter<'a, 'o, O> {
 
     /// Writes lines `line0..line1` using the current column widths.
     fn write_lines(&mut self, line0: usize, line1: usize) {
-        let nlines = self.line_count();
+        let nlines = self.line_starts.len();
+        let TabWriter {
+            config,
+            input,
+            sink,
+            cells,
+            line_starts,
+            widths,
+            ..
+        } = self;
         for i in line0..line1 {
-            let start = self.line_starts[i];
-            let end = self
-                .line_starts
-                .get(i + 1)
-                .copied()
-                .unwrap_or(self.cells.len());
+            let start = line_starts[i];
+            let end = line_starts.get(i + 1).copied().unwrap_or(cells.len());
             // Leading empty cells are indentation and get tabs.
-            let mut use_tabs = self.config.tab_indent;
-            for j in 0..end - start {
-                let c = self.cells[start + j];
-                let column_width = self.widths.get(j).copied();
+            let mut use_tabs = config.tab_indent;
+            for (j, c) in cells[start..end].iter().enumerate() {
+                let column_width = widths.get(j).copied();
                 if c.size == 0 {
                     if let Some(cw) = column_width {
-                        self.write_padding(c.width, cw, use_tabs);
+                        write_padding(config, sink, c.width, cw, use_tabs);
                     }
                 } else {
                     use_tabs = false;
-                    self.out.write(&self.input[c.start..c.start + c.size]);
+                    sink.text(&input[c.start..c.start + c.size], c.escaped);
                     if let Some(cw) = column_width {
-                        self.write_padding(c.width, cw, false);
+                        write_padding(config, sink, c.width, cw, false);
                     }
                 }
             }
@@ -353,48 +482,70 @@ impl<'a, 'o, O: Output + ?Sized> TabWriter<'a, 'o, O> {
             // cell is always empty here because every flush happens right
             // after a cell was terminated.
             if i + 1 != nlines {
-                self.out.write(b"\n");
+                sink.newline();
             }
         }
     }
+}
 
-    fn write_padding(&mut self, text_width: isize, cell_width: isize, use_tabs: bool) {
-        if self.config.pad_char == b'\t' || use_tabs {
-            let tab_width = self.config.tab_width as isize;
-            if tab_width == 0 {
-                return;
-            }
-            let rounded = (cell_width + tab_width - 1) / tab_width * tab_width;
-            let n = (rounded - text_width).max(0);
-            let tabs = (n + tab_width - 1) / tab_width;
-            self.write_repeated(b'\t', tabs);
+fn write_padding<S: Sink>(
+    config: &Config,
+    sink: &mut S,
+    text_width: isize,
+    cell_width: isize,
+    use_tabs: bool,
+) {
+    let (byte, n) = if config.pad_char == b'\t' || use_tabs {
+        let tab_width = config.tab_width as isize;
+        if tab_width == 0 {
             return;
         }
-        self.write_repeated(self.config.pad_char, cell_width - text_width);
-    }
-
-    fn write_repeated(&mut self, byte: u8, n: isize) {
-        if n > 0 {
-            self.out.write_repeated(byte, n as usize);
-        }
+        let rounded = (cell_width + tab_width - 1) / tab_width * tab_width;
+        let n = (rounded - text_width).max(0);
+        (b'\t', (n + tab_width - 1) / tab_width)
+    } else {
+        (config.pad_char, cell_width - text_width)
+    };
+    if n > 0 {
+        sink.pad(byte, n as usize);
     }
 }
 
-/// Tab, line feed, vertical tab, form feed (9 to 12) and the escape byte.
+/// Position of the first byte at or after `from` that the scan must look
+/// at: a control byte below 13 (tab, line feed, vertical tab, form feed and
+/// the rarer bytes below them) or any byte from 0x80 on (the escape byte and
+/// everything that is not ASCII).
+///
+/// Eight bytes are tested at a time: printer output is mostly short ASCII
+/// words, and this is the tabwriter's innermost loop.
 #[inline]
-fn is_control(b: u8) -> bool {
-    b.wrapping_sub(b'\t') < 4 || b == ESCAPE
-}
-
-/// Number of runes in text that is valid UTF-8 apart from escape bytes:
-/// every byte that does not continue a sequence starts a rune (an escape
-/// byte counts as one, as Go counts it).
-fn count_rune_starts(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+fn next_special(input: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut i = from;
+    while let Some(chunk) = input.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // High bit of a byte set for bytes below 13 (borrows only ever
+        // propagate upwards from such a byte, so the lowest flag is exact)
+        // and for bytes from 0x80 on.
+        let flags = ((x.wrapping_sub(ONES * 13) & !x) | x) & HIGH;
+        if flags != 0 {
+            return Some(i + (flags.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    input
+        .get(i..)?
+        .iter()
+        .position(|&b| !(13..0x80).contains(&b))
+        .map(|off| i + off)
 }
 
 /// Number of runes as Go's `utf8.RuneCount` counts them: every byte that is
-/// not part of a valid UTF-8 sequence counts as one rune.
+/// not part of a valid UTF-8 sequence counts as one rune (so does each
+/// escape byte, which the caller subtracts).
 pub(crate) fn rune_count(bytes: &[u8]) -> usize {
     if bytes.is_ascii() {
         return bytes.len();
@@ -589,17 +740,6 @@ mod tests {
     }
 
     #[test]
-    fn fast_rune_count_agrees_on_valid_text() {
-        for text in ["", "abc", "héllo", "日本語", "\u{1f600}x"] {
-            assert_eq!(
-                count_rune_starts(text.as_bytes()),
-                rune_count(text.as_bytes())
-            );
-        }
-        assert_eq!(count_rune_starts(b"\xffa\xff"), rune_count(b"\xffa\xff"));
-    }
-
-    #[test]
     fn rune_count_matches_go_for_invalid_utf8() {
         assert_eq!(rune_count(b""), 0);
         assert_eq!(rune_count("héllo".as_bytes()), 5);
@@ -619,5 +759,136 @@ mod tests {
         let mut out = Vec::new();
         tabwrite(&Config::ALLOY, &input, &mut out);
         assert_eq!(out, input);
+    }
+    fn trimmed_two_ways(config: &Config, input: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let mut staged = Vec::new();
+        tabwrite(
+            config,
+            input,
+            &mut crate::trimmer::Trimmer::new(&mut staged),
+        );
+        let mut fused = Vec::new();
+        tabwrite_trimmed(config, input, &mut fused);
+        (staged, fused)
+    }
+
+    #[test]
+    fn fused_trimming_matches_the_trimmer() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"a\x0b= 1 \nbbb\x0b= 2\t\x0cc\x0b= 3   ",
+            b"\t\t\n\t\tx  \x0by \n",
+            b"a\x0b= 1\t\xff// c1  \xff\nbb\x0b= 22\t\xff// c2\xff\x0c",
+            b"\xff\xff  \n",
+            b"x \xff\t\n\xff  \n",
+            b"abc\xff\tdef  \n",
+            "日本\x0b= 1\naé\x0b= \u{1f600}\x0c".as_bytes(),
+        ];
+        for input in cases {
+            let (staged, fused) = trimmed_two_ways(&Config::ALLOY, input);
+            assert_eq!(fused, staged, "{:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn non_ascii_cells_align_by_runes() {
+        // `é` is two bytes and `日` three, but each is one column wide.
+        let out = run(Config::ALLOY, "é\x0b= 1\nab\x0b= 2\n日本語x\x0b= 3\x0c");
+        assert_eq!(out, "é    = 1\nab   = 2\n日本語x = 3\n");
+    }
+
+    #[test]
+    fn non_ascii_inside_escapes_counts_runes() {
+        let mut out = Vec::new();
+        // `\u{1}` stands for the escape byte, which a `str` cannot hold.
+        let input: Vec<u8> =
+            "a\x0b= 1\t\u{1}// é日\u{1}\x0bz\nbbbb\x0b= 2\t\u{1}// x\u{1}\x0bz\x0c"
+                .bytes()
+                .map(|b| if b == 1 { ESCAPE } else { b })
+                .collect();
+        tabwrite_trimmed(&Config::ALLOY, &input, &mut out);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "a    = 1 // é日 z\nbbbb = 2 // x  z\n"
+        );
+        assert_eq!(trimmed_two_ways(&Config::ALLOY, &input).0, out);
+    }
+
+    #[test]
+    fn long_lines_and_cells_longer_than_a_word() {
+        let long = "x".repeat(1000);
+        let input = format!("{long}\x0b= 1\ny\x0b= 2\x0c{long}{long}\n");
+        let out = run(Config::ALLOY, &input);
+        let pad = " ".repeat(1000);
+        assert_eq!(out, format!("{long} = 1\ny{pad}= 2\n{long}{long}\n"));
+    }
+
+    #[test]
+    fn special_byte_search_finds_every_kind_at_every_offset() {
+        for special in [b'\t', b'\n', VTAB, FORM_FEED, 0x01, 0x80, 0xc3, ESCAPE] {
+            for len in 0..20 {
+                for at in 0..len {
+                    let mut input = vec![b'a'; len];
+                    input[at] = special;
+                    assert_eq!(next_special(&input, 0), Some(at), "{special} {len} {at}");
+                    // Bytes that need no attention are skipped, including
+                    // the carriage return and bytes just below 0x80.
+                    input[at] = [b'\r', b' ', 0x7f, b'~'][at % 4];
+                    assert_eq!(next_special(&input, 0), None);
+                }
+            }
+        }
+        // The borrow of an earlier special byte must not hide it.
+        assert_eq!(next_special(b"\x0cA\x0d\x00bbbbbbbb", 0), Some(0));
+        assert_eq!(next_special(b"aaaaaaaa\x0d\x0c", 0), Some(9));
+        assert_eq!(
+            next_special(b"\x0d\x0d\x0d\x0d\x0d\x0d\x0d\x0d\x0d", 3),
+            None
+        );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn piece() -> impl Strategy<Value = &'static [u8]> {
+            prop::sample::select(vec![
+                &b"a"[..],
+                b"bb",
+                b"longer text",
+                b" ",
+                b"  ",
+                b"\t",
+                b"\x0b",
+                b"\n",
+                b"\x0c",
+                b"\xff",
+                b"\xff// c \xff",
+                "é".as_bytes(),
+                "日本".as_bytes(),
+                b"\xc3",
+                b"\r",
+            ])
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+
+            #[test]
+            fn fused_equals_tabwriter_then_trimmer(
+                pieces in prop::collection::vec(piece(), 0..60),
+                padding in 0usize..3,
+                pad_tabs in any::<bool>(),
+            ) {
+                let input = pieces.concat();
+                let mut config = Config::ALLOY;
+                config.padding = padding;
+                if pad_tabs {
+                    config.pad_char = b'\t';
+                }
+                let (staged, fused) = trimmed_two_ways(&config, &input);
+                prop_assert_eq!(fused, staged);
+            }
+        }
     }
 }

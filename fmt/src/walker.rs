@@ -9,7 +9,7 @@
 //! comma (upstream prints `f(,` which does not parse), and an object key that
 //! upstream's re-quoting would alter keeps its source spelling.
 
-use crate::printer::{Printer, Ws};
+use crate::printer::{quotes_unchanged, Printer, Ws};
 use crate::tree::{Block, Expr, ExprId, Field, List, LiteralKind, Pos, Stmt, Tree};
 use alloy_syntax::unicode::go_quote;
 
@@ -80,8 +80,12 @@ impl Walker<'_, '_, '_> {
             if !label.name.is_empty() {
                 self.p.ws(Ws::Blank);
                 self.p.at(label.pos);
-                let quoted = go_quote(label.name.as_bytes());
-                self.p.literal(&quoted, false);
+                if quotes_unchanged(&label.name) {
+                    self.p.quoted(&label.name);
+                } else {
+                    let quoted = go_quote(label.name.as_bytes());
+                    self.p.literal(&quoted, LiteralKind::String);
+                }
             }
         }
 
@@ -109,7 +113,7 @@ impl Walker<'_, '_, '_> {
                 kind, text, pos, ..
             } => {
                 self.p.at(*pos);
-                self.p.literal(text, *kind == LiteralKind::Number);
+                self.p.literal(text, *kind);
             }
             Expr::Ident(ident) => {
                 self.p.at(ident.pos);
@@ -242,8 +246,12 @@ impl Walker<'_, '_, '_> {
 
             self.p.at(field.name.pos);
             if field.quoted {
-                let key = object_key(field);
-                self.p.literal(&key, false);
+                if quotes_unchanged(&field.name.name) {
+                    self.p.quoted(&field.name.name);
+                } else {
+                    let key = object_key(field);
+                    self.p.literal(&key, LiteralKind::String);
+                }
             } else {
                 self.p.ident(&field.name.name);
             }
