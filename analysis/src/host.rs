@@ -17,7 +17,7 @@ use salsa::Setter;
 
 use crate::catalogue::{SignalSet, Stability};
 use crate::check::{Anchor, Span};
-use crate::db::{parse, Config, Database, EventCallback, Settings, SourceFile};
+use crate::db::{parse, parse_ref, Config, Database, EventCallback, Settings, SourceFile};
 use crate::diag::{self, Diagnostic, Mapper};
 use crate::graph::component_graph;
 use crate::hir::{item_index, NodeId};
@@ -258,11 +258,11 @@ impl Analysis {
     }
 
     pub fn parse(&self, file: SourceFile) -> Cancellable<Parse> {
-        self.with(|db| parse(db, file).clone())
+        self.with(|db| parse(db, file))
     }
 
     pub fn line_index(&self, file: SourceFile) -> Cancellable<LineIndex> {
-        self.with(|db| parse(db, file).line_index())
+        self.with(|db| parse_ref(db, file).line_index())
     }
 
     pub fn path(&self, file: SourceFile) -> Cancellable<String> {
