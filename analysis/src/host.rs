@@ -226,8 +226,12 @@ impl Analysis {
                             item_index(&db, *file);
                         }
                         let tree = module_tree(&db, config);
-                        let items: Vec<_> = tree.scope_of.keys().copied().collect();
-                        for item in items.iter().skip(k).step_by(threads) {
+                        // Contiguous runs in scope order (file order within
+                        // each kind): neighbouring items' data sit together
+                        // in memory, and the threads do not share it.
+                        let items: Vec<_> = tree.scopes.iter().flat_map(|s| s.ordered()).collect();
+                        let run = items.len().div_ceil(threads).max(1);
+                        for item in items.chunks(run).nth(k).unwrap_or(&[]) {
                             crate::check::item_diagnostics(&db, config, *item);
                         }
                     }));
@@ -381,7 +385,7 @@ impl Analysis {
                         from,
                         to,
                         signals: edge.signals,
-                        export: edge.export.clone(),
+                        export: edge.export.as_deref().map(str::to_owned),
                     });
                 }
             }
