@@ -56,6 +56,60 @@ pub fn large_config() -> String {
     out
 }
 
+/// About 10,000 lines of valid Alloy, the size the language server must
+/// re-check within 5 ms after a keystroke.
+pub fn ten_thousand_lines() -> String {
+    let big = large_config();
+    let mut end = 0;
+    for (lines, (i, _)) in big.match_indices('\n').enumerate() {
+        end = i + 1;
+        if lines + 1 == 10_000 {
+            break;
+        }
+    }
+    big[..end].to_string()
+}
+
+/// One keystroke in the middle of the file: a character typed into the
+/// first identifier of the statement there.
+fn one_char_edit(text: &str) -> String {
+    let middle = text.len() / 2;
+    let at = text[middle..]
+        .find("\n")
+        .map(|i| middle + i + 1)
+        .and_then(|line| {
+            text[line..]
+                .find(|c: char| c.is_ascii_alphabetic())
+                .map(|i| line + i + 1)
+        })
+        .unwrap_or(middle);
+    let mut edited = String::with_capacity(text.len() + 1);
+    edited.push_str(&text[..at]);
+    edited.push('x');
+    edited.push_str(&text[at..]);
+    edited
+}
+
+fn bench_reparse(c: &mut Criterion) {
+    let text = ten_thousand_lines();
+    let old = alloy_syntax::parse(&text);
+    let edited = one_char_edit(&text);
+    assert_eq!(
+        alloy_syntax::reparse(&old, &edited),
+        alloy_syntax::parse(&edited)
+    );
+    assert!(alloy_syntax::bench_support::reparse_spliced(&old, &edited).is_some());
+    let mut group = c.benchmark_group("syntax 10,000 lines");
+    group.sample_size(30);
+    group.bench_function("full parse after a one-char edit", |b| {
+        b.iter_with_large_drop(|| alloy_syntax::parse(&edited))
+    });
+    group.bench_function("reparse after a one-char edit", |b| {
+        b.iter_with_large_drop(|| alloy_syntax::reparse(&old, &edited))
+    });
+    group.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let text = large_config();
     assert!(!alloy_syntax::parse(&text).has_errors());
@@ -73,5 +127,5 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, bench_reparse);
 criterion_main!(benches);

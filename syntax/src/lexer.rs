@@ -312,7 +312,30 @@ impl<'a> RawLexer<'a> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn next_token(&mut self) -> Option<RawToken> {
+        if self.split.is_empty() {
+            let start = self.inner.span().end;
+            if let Some((kind, len)) = fast_token(self.text.as_bytes(), start) {
+                if !self.inner.extras.errors.is_empty() {
+                    self.inner.extras.errors.clear();
+                }
+                self.last_was_split = false;
+                // Keeps logos' cursor in step, so a token the fast path
+                // declines is lexed from the right place.
+                self.inner.bump(len);
+                return Some(RawToken {
+                    kind,
+                    start: start as u32,
+                    end: (start + len) as u32,
+                });
+            }
+        }
+        self.next_token_slow()
+    }
+
+    #[inline(never)]
+    fn next_token_slow(&mut self) -> Option<RawToken> {
         if let Some(token) = self.split.pop_front() {
             self.last_was_split = true;
             self.split_errors.clear();
@@ -343,9 +366,155 @@ impl<'a> RawLexer<'a> {
                         end: start + c.len_utf8() as u32,
                     });
                 }
-                self.next_token()
+                self.next_token_slow()
             }
         }
+    }
+}
+
+/// The first `"`, `\\` or newline in `bytes`, eight bytes at a time: string
+/// literals are the longest common tokens.
+fn find_string_stop(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // High bit set in each byte of `x` equal to `b` (the lowest such bit is
+    // exact, which is all the search needs).
+    let matches = |x: u64, b: u8| {
+        let y = x ^ (ONES * u64::from(b));
+        y.wrapping_sub(ONES) & !y & HIGHS
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let hits = matches(x, b'"') | matches(x, b'\\') | matches(x, b'\n');
+        if hits != 0 {
+            return Some(base + hits.trailing_zeros() as usize / 8);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| matches!(b, b'"' | b'\\' | b'\n'))
+        .map(|i| base + i)
+}
+
+const IDENT_CONTINUE: u8 = 1;
+const DIGIT: u8 = 2;
+const SPACE: u8 = 4;
+const INDENT: u8 = 8;
+
+/// Byte classes of the fast path, one table lookup per byte.
+static CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[b] |= IDENT_CONTINUE;
+        }
+        if c.is_ascii_digit() {
+            table[b] |= DIGIT;
+        }
+        if c == b' ' || c == b'\t' || c == b'\r' {
+            table[b] |= SPACE;
+        }
+        if c == b' ' || c == b'\t' {
+            table[b] |= INDENT;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// Lexes the common ASCII tokens without logos: identifiers, keywords,
+/// whitespace, newlines, integers, simple strings, line comments and
+/// operators, which together are nearly every token of a configuration.
+/// Returns the kind and length, or `None` for anything that may be longer
+/// than its ASCII prefix suggests (a non-ASCII character follows), may carry
+/// an error, or is rare; logos then lexes it, so the two paths always agree.
+#[inline(always)]
+fn fast_token(bytes: &[u8], start: usize) -> Option<(SyntaxKind, usize)> {
+    use SyntaxKind::*;
+    let first = *bytes.get(start)?;
+    let at = |i: usize| bytes.get(start + i).copied();
+    // Length of the run of bytes of `class` from `from` on.
+    let run = |from: usize, class: u8| {
+        bytes[start + from..]
+            .iter()
+            .position(|&b| CLASSES[b as usize] & class == 0)
+            .map_or(bytes.len() - start, |i| i + from)
+    };
+    let with_eq = |single: SyntaxKind, double: SyntaxKind| {
+        if at(1) == Some(b'=') {
+            Some((double, 2))
+        } else {
+            Some((single, 1))
+        }
+    };
+    match first {
+        b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+            let len = run(1, IDENT_CONTINUE);
+            if at(len).is_some_and(|b| b >= 0x80) {
+                return None;
+            }
+            let kind = match &bytes[start..start + len] {
+                b"true" | b"false" => BOOL,
+                b"null" => NULL,
+                _ => IDENT,
+            };
+            Some((kind, len))
+        }
+        b' ' | b'\t' | b'\r' => Some((WHITESPACE, run(1, SPACE))),
+        b'\n' => Some((NEWLINE, run(1, INDENT))),
+        b'0'..=b'9' => {
+            let len = run(1, DIGIT);
+            match at(len) {
+                Some(b'.' | b'e' | b'E') => None,
+                _ => Some((NUMBER, len)),
+            }
+        }
+        b'"' => {
+            let rest = &bytes[start + 1..];
+            let i = find_string_stop(rest)?;
+            (rest[i] == b'"').then_some((STRING, i + 2))
+        }
+        b'`' => {
+            let i = bytes[start + 1..].iter().position(|&b| b == b'`')?;
+            Some((STRING, i + 2))
+        }
+        b'/' => match at(1) {
+            Some(b'/') => {
+                let rest = &bytes[start..];
+                let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                Some((COMMENT, len))
+            }
+            Some(b'*') => None,
+            _ => Some((DIV, 1)),
+        },
+        b'{' => Some((L_CURLY, 1)),
+        b'}' => Some((R_CURLY, 1)),
+        b'(' => Some((L_PAREN, 1)),
+        b')' => Some((R_PAREN, 1)),
+        b'[' => Some((L_BRACK, 1)),
+        b']' => Some((R_BRACK, 1)),
+        b',' => Some((COMMA, 1)),
+        b'+' => Some((ADD, 1)),
+        b'-' => Some((SUB, 1)),
+        b'*' => Some((MUL, 1)),
+        b'%' => Some((MOD, 1)),
+        b'^' => Some((POW, 1)),
+        b'=' => with_eq(ASSIGN, EQ),
+        b'!' => with_eq(NOT, NEQ),
+        b'<' => with_eq(LT, LTE),
+        b'>' => with_eq(GT, GTE),
+        b'|' if at(1) == Some(b'|') => Some((OR, 2)),
+        b'&' if at(1) == Some(b'&') => Some((AND, 2)),
+        b'.' if !at(1).is_some_and(|b| b.is_ascii_digit()) => Some((DOT, 1)),
+        _ => None,
     }
 }
 
@@ -400,5 +569,115 @@ fn kind_of(raw: Raw, start: usize) -> SyntaxKind {
         Raw::RBrack => R_BRACK,
         Raw::Comma => COMMA,
         Raw::Dot => DOT,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Lexed = Vec<(RawToken, Vec<TokenError>)>;
+
+    fn lex(text: &str, fast: bool) -> Lexed {
+        let mut lexer = RawLexer::new(text);
+        let mut out = Vec::new();
+        loop {
+            let token = if fast {
+                lexer.next_token()
+            } else {
+                lexer.next_token_slow()
+            };
+            let Some(token) = token else { break };
+            out.push((token, lexer.errors().to_vec()));
+        }
+        out
+    }
+
+    /// The fast path must give exactly what logos alone gives: same
+    /// tokens, same errors, for every input.
+    #[test]
+    fn fast_path_agrees_with_logos() {
+        let pieces = [
+            "a",
+            "Z_9",
+            "é",
+            "true",
+            "false",
+            "null",
+            "truex",
+            "nul",
+            " ",
+            "\t",
+            "\r",
+            "\n",
+            "\n\t ",
+            "0",
+            "09",
+            "1.",
+            ".5",
+            "1e",
+            "1e+3",
+            "\"",
+            "\"x\"",
+            "\"\\n\"",
+            "\"\\q\"",
+            "`",
+            "`r\n`",
+            "//",
+            "// c",
+            "/*",
+            "*/",
+            "/",
+            "{",
+            "}",
+            "(",
+            ")",
+            "[",
+            "]",
+            ",",
+            "+",
+            "-",
+            "*",
+            "%",
+            "^",
+            "=",
+            "==",
+            "!",
+            "!=",
+            "<",
+            "<=",
+            ">",
+            ">=",
+            "|",
+            "||",
+            "&",
+            "&&",
+            ".",
+            "'",
+            "'x'",
+            "\u{FEFF}",
+            "\0",
+            "$",
+            "日本",
+            "x\u{301}",
+            "\"abcdefghijklmnop",
+            "qrstuvwxyz0123\"",
+            "\"ab\\\"cdefghijkl\"",
+            "\"0123456\n",
+        ];
+        let mut seed = 0x1234_5678_9abc_def0u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let n = (seed % 8) as usize + 1;
+            let mut s = seed;
+            for _ in 0..n {
+                text.push_str(pieces[(s % pieces.len() as u64) as usize]);
+                s = s.rotate_left(9).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            }
+            assert_eq!(lex(&text, true), lex(&text, false), "{text:?}");
+        }
     }
 }

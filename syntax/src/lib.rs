@@ -9,7 +9,9 @@ pub mod ast;
 mod builder;
 mod error;
 mod lexer;
+mod parallel;
 mod parser;
+mod reparse;
 mod scanner;
 mod source;
 mod syntax_kind;
@@ -18,7 +20,9 @@ pub mod unicode;
 use std::sync::Arc;
 
 pub use error::{SyntaxError, SyntaxErrorKind};
+pub use parallel::parse_file_parallel;
 pub use parser::MAX_DEPTH;
+pub use reparse::reparse;
 pub use rowan::{GreenNode, TextRange, TextSize};
 pub use source::{decode_like_upstream, LineCol, LineIndex};
 pub use syntax_kind::{AlloyLanguage, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
@@ -230,6 +234,22 @@ pub fn debug_dump(parse: &Parse) -> String {
 /// Entry points for benchmarks; not a stable API.
 #[doc(hidden)]
 pub mod bench_support {
+    /// [`crate::reparse`] without its fallback: `None` when a full parse
+    /// would be needed. Lets tests check that splicing really happens.
+    /// [`crate::parse_file_parallel`] at given cuts, without its fallback.
+    pub fn parse_at_cuts(text: &str, cuts: &[usize]) -> Option<crate::Parse> {
+        crate::parallel::parse_at_cuts(text, cuts)
+    }
+
+    /// Where [`crate::parse_file_parallel`] would cut `text`.
+    pub fn find_cuts(text: &str, pieces: usize) -> Vec<usize> {
+        crate::parallel::find_cuts(text, pieces)
+    }
+
+    pub fn reparse_spliced(old: &crate::Parse, new_text: &str) -> Option<crate::Parse> {
+        crate::reparse::try_reparse(old, new_text)
+    }
+
     /// Lexes `text` and returns the number of raw tokens.
     pub fn lex_count(text: &str) -> usize {
         let mut lexer = crate::lexer::RawLexer::new(text);

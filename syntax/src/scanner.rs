@@ -197,7 +197,7 @@ fn issue_error(at: u32, issue: DecodeIssue) -> SyntaxError {
 /// Reports a token's own errors, each after the decoder complaints upstream
 /// would have reported before it, then the complaints up to the character
 /// right after the token (upstream has already read it).
-#[inline]
+#[inline(always)]
 fn report_token(
     decoder: &mut Decoder<'_>,
     token_errors: &[TokenError],
@@ -207,6 +207,17 @@ fn report_token(
     if token_errors.is_empty() && decoder.is_done() {
         return;
     }
+    report_token_slow(decoder, token_errors, end, errors);
+}
+
+#[cold]
+#[inline(never)]
+fn report_token_slow(
+    decoder: &mut Decoder<'_>,
+    token_errors: &[TokenError],
+    end: u32,
+    errors: &mut Vec<SyntaxError>,
+) {
     for error in token_errors {
         decoder.through(error.time, errors);
         errors.push(SyntaxError::at(error.kind.clone(), error.offset));
