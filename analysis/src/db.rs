@@ -20,6 +20,42 @@ pub struct SourceFile {
     /// the text is decoded by the parser, not by the caller.
     #[returns(ref)]
     pub bytes: Arc<[u8]>,
+    /// The file's most recent tree, for [`alloy_syntax::reparse`]. Not an
+    /// input in the usual sense: it never changes (equality is identity of
+    /// the shared slot), and what it holds only makes the parse query
+    /// faster, never different, since a reparse equals a full parse.
+    #[default]
+    #[returns(ref)]
+    pub(crate) last_parse: LastParse,
+}
+
+/// A slot holding the last tree parsed for a file. Compares by identity, so
+/// storing a tree in it is invisible to salsa.
+#[derive(Clone, Default)]
+pub struct LastParse(Arc<std::sync::Mutex<Option<alloy_syntax::Parse>>>);
+
+impl LastParse {
+    fn take(&self) -> Option<alloy_syntax::Parse> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    fn store(&self, parse: alloy_syntax::Parse) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(parse);
+    }
+}
+
+impl PartialEq for LastParse {
+    fn eq(&self, other: &LastParse) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for LastParse {}
+
+impl std::fmt::Debug for LastParse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LastParse")
+    }
 }
 
 /// The files Alloy evaluates as one module, sorted by path (upstream parses
@@ -61,8 +97,25 @@ mod memo {
     /// salsa's event log still names the query `parse`.)
     #[salsa::tracked(returns(ref), lru = 256, no_eq)]
     pub(super) fn parse(db: &dyn salsa::Database, file: SourceFile) -> Retired {
-        Retired(alloy_syntax::parse_file(file.bytes(db)))
+        let bytes = file.bytes(db);
+        let slot = file.last_parse(db);
+        let parse = super::parse_bytes(slot.take(), bytes);
+        slot.store(parse.clone());
+        Retired(parse)
     }
+}
+
+/// Parses `bytes`: incrementally from the file's previous tree when there
+/// is one (after an edit only the changed top-level statements are parsed;
+/// the rest of the tree is shared with the previous one), otherwise on
+/// several threads for a large file. Both give exactly `parse_file`'s
+/// result (`alloy-syntax` guarantees and tests it).
+fn parse_bytes(previous: Option<alloy_syntax::Parse>, bytes: &[u8]) -> alloy_syntax::Parse {
+    if let (Some(previous), Ok(text)) = (previous, std::str::from_utf8(bytes)) {
+        return alloy_syntax::reparse(&previous, text);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    alloy_syntax::parse_file_parallel(bytes, threads)
 }
 
 /// A memoised tree that, once replaced, is freed on a background thread.

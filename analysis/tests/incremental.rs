@@ -222,9 +222,22 @@ fn rechecks_of_a_large_file_match_a_fresh_check() {
         text.clone(),
     ];
     let mut found = 0;
-    for edited in edits {
+    for (round, edited) in edits.into_iter().enumerate() {
         host.set_file("big.alloy", edited.as_bytes());
         let incremental = host.analysis().diagnostics(config).expect("not cancelled");
+        if round == 0 {
+            // Reparsed, not parsed again: the blocks before the edit are
+            // the previous tree's own nodes.
+            let new_tree = host.analysis().parse(file).expect("not cancelled");
+            let first = |p: &alloy_syntax::Parse| {
+                p.green()
+                    .children()
+                    .find_map(|c| c.into_node())
+                    .map(|n| n as *const _)
+            };
+            assert!(first(&old_tree).is_some());
+            assert_eq!(first(&old_tree), first(&new_tree));
+        }
         let mut fresh = AnalysisHost::new();
         let fresh_file = fresh.set_file("big.alloy", edited.as_bytes());
         let fresh_config = fresh.new_config(vec![fresh_file]);
