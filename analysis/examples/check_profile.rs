@@ -8,9 +8,7 @@ use std::time::Instant;
 
 use alloy_analysis::{queries, Config, Database, SourceFile};
 
-#[path = "../benches/check.rs"]
-#[allow(dead_code)]
-mod bench;
+use alloy_analysis::bench_support as bench;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 
 use crate::check::{config_diagnostics, Anchor, Message, SemDiag, SemFix, Span};
 use crate::codes::{Code, Severity};
-use crate::db::{parse, Config, SourceFile};
+use crate::db::{parse_ref, Config, SourceFile};
 use crate::hir::items::{item_syntax, top_level_stmt};
 use crate::hir::lower::{item_nodes, Container};
 use crate::hir::{item_index, Item};
@@ -89,7 +89,7 @@ impl<'db> Mapper<'db> {
     fn file(&mut self, file: SourceFile) -> &mut FileMap {
         let db = self.db;
         self.files.entry(file).or_insert_with(|| {
-            let parse = parse(db, file);
+            let parse = parse_ref(db, file);
             let root = parse.syntax_node();
             let index = item_index(db, file);
             FileMap {
@@ -347,7 +347,7 @@ fn line_indent(token: &alloy_syntax::SyntaxToken) -> Option<String> {
 pub(crate) fn syntax_diagnostics(db: &dyn salsa::Database, config: Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for &file in config.files(db) {
-        let parse = parse(db, file);
+        let parse = parse_ref(db, file);
         let path = file.path(db).clone();
         // Upstream refuses the file before parsing it.
         if let Err(err) = crate::encoding::check(file.bytes(db), || parse.had_invalid_utf8()) {
@@ -471,7 +471,7 @@ const MARKER: &str = "alloy:ignore";
 
 impl Suppressions {
     pub fn of(db: &dyn salsa::Database, file: SourceFile) -> Suppressions {
-        let parse = parse(db, file);
+        let parse = parse_ref(db, file);
         let text: Arc<str> = parse.syntax_node().to_string().into();
         let index = parse.line_index();
         let mut rules = Suppressions::default();

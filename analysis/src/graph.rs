@@ -23,7 +23,7 @@ pub struct Edge<'db> {
     /// receiver (data flows `from` → `to`) or a target list (`to` → `from`).
     pub signals: SignalSet,
     /// The referenced export (`receiver`, `targets`), if any.
-    pub export: Option<String>,
+    pub export: Option<std::sync::Arc<str>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default, salsa::SalsaValue)]

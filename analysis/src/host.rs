@@ -17,7 +17,7 @@ use salsa::Setter;
 
 use crate::catalogue::{SignalSet, Stability};
 use crate::check::{Anchor, Span};
-use crate::db::{parse, Config, Database, EventCallback, Settings, SourceFile};
+use crate::db::{parse, parse_ref, Config, Database, EventCallback, Settings, SourceFile};
 use crate::diag::{self, Diagnostic, Mapper};
 use crate::graph::component_graph;
 use crate::hir::{item_index, NodeId};
@@ -226,8 +226,12 @@ impl Analysis {
                             item_index(&db, *file);
                         }
                         let tree = module_tree(&db, config);
-                        let items: Vec<_> = tree.scope_of.keys().copied().collect();
-                        for item in items.iter().skip(k).step_by(threads) {
+                        // Contiguous runs in scope order (file order within
+                        // each kind): neighbouring items' data sit together
+                        // in memory, and the threads do not share it.
+                        let items: Vec<_> = tree.scopes.iter().flat_map(|s| s.ordered()).collect();
+                        let run = items.len().div_ceil(threads).max(1);
+                        for item in items.chunks(run).nth(k).unwrap_or(&[]) {
                             crate::check::item_diagnostics(&db, config, *item);
                         }
                     }));
@@ -258,11 +262,11 @@ impl Analysis {
     }
 
     pub fn parse(&self, file: SourceFile) -> Cancellable<Parse> {
-        self.with(|db| parse(db, file).clone())
+        self.with(|db| parse(db, file))
     }
 
     pub fn line_index(&self, file: SourceFile) -> Cancellable<LineIndex> {
-        self.with(|db| parse(db, file).line_index())
+        self.with(|db| parse_ref(db, file).line_index())
     }
 
     pub fn path(&self, file: SourceFile) -> Cancellable<String> {
@@ -381,7 +385,7 @@ impl Analysis {
                         from,
                         to,
                         signals: edge.signals,
-                        export: edge.export.clone(),
+                        export: edge.export.as_deref().map(str::to_owned),
                     });
                 }
             }

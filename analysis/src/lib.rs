@@ -69,6 +69,8 @@
 //!
 //! The checks and their codes are documented in `docs/checks.md`.
 
+#[doc(hidden)]
+pub mod bench_support;
 pub mod catalogue;
 mod check;
 pub mod codes;

@@ -105,7 +105,7 @@ fn resolve<'db>(
             }
         }
     }
-    let first = traversal.names.first().map(String::as_str).unwrap_or("");
+    let first = traversal.names.first().map_or("", |n| &**n);
     if first == "module_path" {
         return Target::ScopeVar { foreach: None };
     }

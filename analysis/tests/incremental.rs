@@ -184,3 +184,76 @@ fn item_checks_run_before_the_graph() {
         .expect("graph built");
     assert!(last_check < graph, "{ran:#?}");
 }
+
+/// Edits of a file large enough that replaced trees are freed on the
+/// background thread: every re-check must agree with a fresh database, and
+/// parse trees handed out before an edit stay usable after it.
+#[test]
+fn rechecks_of_a_large_file_match_a_fresh_check() {
+    let block = |i: usize, target: &str| {
+        format!(
+            "prometheus.scrape \"s_{i}\" {{\n  targets    = [{{\"__address__\" = \"{target}\"}}]\n  forward_to = [prometheus.remote_write.sink.receiver]\n}}\n\n"
+        )
+    };
+    let mut text = String::from(
+        "prometheus.remote_write \"sink\" {\n  endpoint {\n    url = \"http://m:9009/api/v1/push\"\n  }\n}\n\n",
+    );
+    for i in 0..1_000 {
+        text.push_str(&block(i, "localhost:9090"));
+    }
+    assert!(text.len() > 128 * 1024);
+    let mut host = AnalysisHost::new();
+    let file = host.set_file("big.alloy", text.as_bytes());
+    let config = host.new_config(vec![file]);
+    assert!(host
+        .analysis()
+        .diagnostics(config)
+        .expect("not cancelled")
+        .is_empty());
+    let old_tree = host.analysis().parse(file).expect("not cancelled");
+    let edits = [
+        text.replacen("s_17\"", "s_17x\"", 1),
+        // An unknown attribute: one diagnostic.
+        text.replacen(
+            "targets    = [{\"__address__\" = \"localhost:9090\"}]",
+            "target = []",
+            1,
+        ),
+        text.clone(),
+    ];
+    let mut found = 0;
+    for (round, edited) in edits.into_iter().enumerate() {
+        host.set_file("big.alloy", edited.as_bytes());
+        let incremental = host.analysis().diagnostics(config).expect("not cancelled");
+        if round == 0 {
+            // Reparsed, not parsed again: the blocks before the edit are
+            // the previous tree's own nodes.
+            let new_tree = host.analysis().parse(file).expect("not cancelled");
+            let first = |p: &alloy_syntax::Parse| {
+                p.green()
+                    .children()
+                    .find_map(|c| c.into_node())
+                    .map(|n| n as *const _)
+            };
+            assert!(first(&old_tree).is_some());
+            assert_eq!(first(&old_tree), first(&new_tree));
+        }
+        let mut fresh = AnalysisHost::new();
+        let fresh_file = fresh.set_file("big.alloy", edited.as_bytes());
+        let fresh_config = fresh.new_config(vec![fresh_file]);
+        let expected = fresh
+            .analysis()
+            .diagnostics(fresh_config)
+            .expect("not cancelled");
+        let summary =
+            |d: &[alloy_analysis::Diagnostic]| -> Vec<(Code, String, alloy_analysis::TextRange)> {
+                d.iter()
+                    .map(|d| (d.code, d.message.clone(), d.range))
+                    .collect()
+            };
+        assert_eq!(summary(&incremental), summary(&expected));
+        found += incremental.len();
+    }
+    assert!(found > 0, "the unknown attribute was not reported");
+    assert_eq!(old_tree.syntax_node().to_string(), text);
+}

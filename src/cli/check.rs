@@ -222,7 +222,9 @@ fn use_color(choice: ColorChoice, format: Format) -> bool {
 
 /// The files' texts, for printing source context.
 pub struct Sources {
-    files: Vec<(String, Vec<u8>, Option<alloy_syntax::Parse>)>,
+    /// Path, bytes (shared with the database: a large config is not
+    /// copied) and the database's tree.
+    files: Vec<(String, std::sync::Arc<[u8]>, Option<alloy_syntax::Parse>)>,
     /// Line indexes, built on first use (building one walks the file).
     indexes: std::cell::RefCell<Vec<(String, std::rc::Rc<alloy_syntax::LineIndex>)>>,
 }
@@ -250,7 +252,7 @@ impl Sources {
         self.files
             .iter()
             .find(|(p, _, _)| p == path)
-            .and_then(|(_, bytes, parse)| Some((bytes.as_slice(), parse.as_ref()?)))
+            .and_then(|(_, bytes, parse)| Some((&**bytes, parse.as_ref()?)))
     }
 }
 
@@ -272,8 +274,9 @@ fn analyse(
         let inputs = load::config_files(path)?;
         let mut files = Vec::new();
         for input in inputs {
-            files.push(host.set_file(&input.name, input.bytes.clone()));
-            sources.files.push((input.name, input.bytes, None));
+            let bytes: std::sync::Arc<[u8]> = input.bytes.into();
+            files.push(host.set_file(&input.name, std::sync::Arc::clone(&bytes)));
+            sources.files.push((input.name, bytes, None));
         }
         configs.push(host.new_config(files));
     }
@@ -315,7 +318,7 @@ pub(crate) fn write_upstream_report(
             .iter()
             .map(|(path, bytes)| {
                 let parse = alloy_syntax::parse_file(bytes);
-                (path.clone(), bytes.clone(), Some(parse))
+                (path.clone(), bytes.as_slice().into(), Some(parse))
             })
             .collect(),
         indexes: Default::default(),

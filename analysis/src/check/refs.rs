@@ -22,7 +22,7 @@ pub(super) fn check_references<'db>(
         let t = &reference.traversal;
         let whole = Anchor::item(cx.item, t.node, Span::Node);
         let first = Anchor::item(cx.item, t.first, Span::Node);
-        let head = t.names.first().map(String::as_str).unwrap_or("");
+        let head = t.names.first().map_or("", |n| &**n);
         match &reference.target {
             Target::Unresolved => {
                 let mut diag = SemDiag::new(
@@ -93,8 +93,8 @@ fn check_stdlib_member(cx: &mut Cx<'_, '_>, reference: &crate::resolve::Referenc
     if t.names.len() < 2 {
         return;
     }
-    let head = t.names[0].as_str();
-    let member = t.names[1].as_str();
+    let head = &*t.names[0];
+    let member = &*t.names[1];
     let whole = Anchor::item(cx.item, t.node, Span::Node);
     if let Some(object) = catalogue::stdlib_object(head) {
         if object.field(member).is_none() {
@@ -165,7 +165,7 @@ fn check_export<'db>(
     } else {
         return;
     };
-    if exports.iter().any(|e| e == field) {
+    if exports.iter().any(|e| **e == **field) {
         return;
     }
     let id = t.names[..len].join(".");

@@ -481,7 +481,7 @@ fn check_signal(cx: &mut Cx<'_, '_>, id: ExprId, signal: Signal) {
     let Some(component) = catalogue::component(item.name(cx.db)) else {
         return;
     };
-    if reference.traversal.names.get(len).map(String::as_str) != Some("input") {
+    if reference.traversal.names.get(len).map(|n| &**n) != Some("input") {
         return;
     }
     let signals = component.signals;

@@ -94,8 +94,11 @@ pub struct Expr {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExprKind {
     Literal(Literal),
-    Ident(String),
-    Access(ExprId, String),
+    /// Identifiers are shared (`Arc<str>`): every reference chain copies
+    /// its names into a [`Traversal`], and a reference count is cheaper
+    /// than an allocation per name.
+    Ident(Arc<str>),
+    Access(ExprId, Arc<str>),
     Index(ExprId, Option<ExprId>),
     Call(ExprId, Vec<ExprId>),
     Unary(UnaryOp, ExprId),
@@ -175,7 +178,7 @@ impl BinaryOp {
 /// of a maximal access chain, cut at indexing and calls.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Traversal {
-    pub names: Vec<String>,
+    pub names: Vec<Arc<str>>,
     /// The whole chain.
     pub node: NodeId,
     /// The first identifier.

@@ -19,7 +19,7 @@ use rowan::GreenNodeData;
 use super::data::ItemData;
 use super::green;
 use super::lower::{self, Container};
-use crate::db::{parse, SourceFile};
+use crate::db::{parse_ref, SourceFile};
 
 /// An item's subtree, as the item's tracked field.
 ///
@@ -30,24 +30,41 @@ use crate::db::{parse, SourceFile};
 /// function of its text (the parser starts every statement in the same
 /// state, and trivia around a block is outside its node). Files with errors
 /// keep no text and compare trees.
-#[derive(Clone, Debug, Eq)]
+///
+/// The text is a range of the file's bytes (shared with the input), not a
+/// copy: copying cost an allocation per item on every index.
+#[derive(Clone, Eq)]
 pub struct ItemSyntax {
     green: GreenNode,
-    text: Option<Box<[u8]>>,
+    text: Option<(Arc<[u8]>, std::ops::Range<usize>)>,
 }
 
 impl ItemSyntax {
     pub fn green(&self) -> &GreenNode {
         &self.green
     }
+
+    fn text(&self) -> Option<&[u8]> {
+        let (bytes, range) = self.text.as_ref()?;
+        bytes.get(range.clone())
+    }
 }
 
 impl PartialEq for ItemSyntax {
     fn eq(&self, other: &ItemSyntax) -> bool {
-        match (&self.text, &other.text) {
+        match (self.text(), other.text()) {
             (Some(a), Some(b)) => a == b,
             _ => self.green == other.green,
         }
+    }
+}
+
+impl std::fmt::Debug for ItemSyntax {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemSyntax")
+            .field("green", &self.green)
+            .field("text", &self.text().map(String::from_utf8_lossy))
+            .finish()
     }
 }
 
@@ -137,10 +154,10 @@ impl<'db> ItemIndex<'db> {
 /// body really changed. It reads green nodes only (see [`green`]).
 #[salsa::tracked(returns(ref))]
 pub fn item_index(db: &dyn salsa::Database, file: SourceFile) -> ItemIndex<'_> {
-    let parse = parse(db, file);
+    let parse = parse_ref(db, file);
     // Without errors the tree's text is the file's bytes (invalid UTF-8 is
     // an error), so item texts are slices of them.
-    let bytes = (!parse.has_errors()).then(|| &**file.bytes(db));
+    let bytes = (!parse.has_errors()).then(|| file.bytes(db).clone());
     let mut indexer = Indexer {
         db,
         file,
@@ -172,14 +189,14 @@ pub fn item_index(db: &dyn salsa::Database, file: SourceFile) -> ItemIndex<'_> {
     indexer.index
 }
 
-struct Indexer<'a, 'db> {
+struct Indexer<'db> {
     db: &'db dyn salsa::Database,
     file: SourceFile,
-    bytes: Option<&'a [u8]>,
+    bytes: Option<Arc<[u8]>>,
     index: ItemIndex<'db>,
 }
 
-impl<'db> Indexer<'_, 'db> {
+impl<'db> Indexer<'db> {
     /// Adds the block at `offset` (in the file) and its nested items.
     fn add(&mut self, block: &GreenNodeData, offset: u32, parent: Option<Item<'db>>) -> u32 {
         let (name, label) = green::block_header(block);
@@ -187,8 +204,9 @@ impl<'db> Indexer<'_, 'db> {
         let end = offset as usize + usize::from(block.text_len());
         let text = self
             .bytes
-            .and_then(|bytes| bytes.get(offset as usize..end))
-            .map(Box::from);
+            .as_ref()
+            .filter(|bytes| end <= bytes.len())
+            .map(|bytes| (Arc::clone(bytes), offset as usize..end));
         let syntax = ItemSyntax {
             green: block.to_owned(),
             text,

@@ -205,14 +205,12 @@ impl Lowerer {
             SyntaxKind::LITERAL => ExprKind::Literal(literal(syntax)),
             SyntaxKind::IDENT_EXPR => ExprKind::Ident(
                 green::token(syntax, SyntaxKind::IDENT)
-                    .map(|t| t.text().to_owned())
-                    .unwrap_or_default(),
+                    .map_or_else(|| "".into(), |t| t.text().into()),
             ),
             SyntaxKind::ACCESS_EXPR => {
                 let value = subs.next().unwrap_or_else(|| self.missing(node));
                 let name = green::token(syntax, SyntaxKind::IDENT)
-                    .map(|t| t.text().to_owned())
-                    .unwrap_or_default();
+                    .map_or_else(|| "".into(), |t| t.text().into());
                 ExprKind::Access(value, name)
             }
             SyntaxKind::INDEX_EXPR => {
@@ -458,7 +456,7 @@ fn walk(data: &ItemData, id: ExprId, out: &mut Vec<Traversal>, called: bool) {
 /// `a.b.c` as a traversal, or `None` when the chain does not start at an
 /// identifier (`f().x`, `a[0].b`).
 pub fn chain(data: &ItemData, id: ExprId, called: bool) -> Option<Traversal> {
-    let mut names = Vec::new();
+    let mut names = Vec::with_capacity(4);
     let mut current = id;
     loop {
         let expr = data.expr(current);
