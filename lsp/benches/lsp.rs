@@ -19,101 +19,6 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, WriteHalf};
 use tokio::sync::mpsc;
 
-/// One pipeline of about 60 lines (the same shape as the `check` bench).
-fn pipeline(i: usize) -> String {
-    format!(
-        r#"discovery.kubernetes "pods_{i}" {{
-	role = "pod"
-}}
-
-discovery.relabel "pods_{i}" {{
-	targets = discovery.kubernetes.pods_{i}.targets
-
-	rule {{
-		source_labels = ["__meta_kubernetes_namespace"]
-		target_label  = "namespace"
-		action        = "replace"
-	}}
-}}
-
-prometheus.scrape "pods_{i}" {{
-	targets         = discovery.relabel.pods_{i}.output
-	forward_to      = [prometheus.remote_write.mimir_{i}.receiver]
-	scrape_interval = "30s"
-}}
-
-prometheus.remote_write "mimir_{i}" {{
-	endpoint {{
-		url = "http://mimir:9009/api/v1/push"
-
-		basic_auth {{
-			username = "tenant-{i}"
-			password = sys.env("MIMIR_PASSWORD")
-		}}
-	}}
-}}
-
-local.file_match "logs_{i}" {{
-	path_targets = [{{"__path__" = "/var/log/app-{i}/*.log"}}]
-}}
-
-loki.source.file "logs_{i}" {{
-	targets    = local.file_match.logs_{i}.targets
-	forward_to = [loki.process.logs_{i}.receiver]
-}}
-
-loki.process "logs_{i}" {{
-	stage.logfmt {{
-		mapping = {{ "level" = "" }}
-	}}
-
-	stage.labels {{
-		values = {{ "level" = "" }}
-	}}
-
-	forward_to = [loki.write.loki_{i}.receiver]
-}}
-
-loki.write "loki_{i}" {{
-	endpoint {{
-		url = "http://loki:3100/loki/api/v1/push"
-	}}
-}}
-
-otelcol.receiver.otlp "otlp_{i}" {{
-	grpc {{ }}
-
-	output {{
-		traces = [otelcol.processor.batch.otlp_{i}.input]
-	}}
-}}
-
-otelcol.processor.batch "otlp_{i}" {{
-	output {{
-		traces = [otelcol.exporter.otlp.tempo_{i}.input]
-	}}
-}}
-
-otelcol.exporter.otlp "tempo_{i}" {{
-	client {{
-		endpoint = "tempo:4317"
-	}}
-}}
-
-"#
-    )
-}
-
-fn config_of_lines(lines: usize) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while out.lines().count() < lines {
-        out.push_str(&pipeline(i));
-        i += 1;
-    }
-    out
-}
-
 type Writer = WriteHalf<tokio::io::DuplexStream>;
 
 struct Client {
@@ -216,7 +121,7 @@ fn benches(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("runtime");
-    let text = config_of_lines(10_000);
+    let text = alloy_analysis::bench_support::config_of_lines(10_000);
     let site =
         text.find("scrape_interval = \"30s\"").expect("edit site") + "scrape_interval = \"30".len();
     // Even versions carry the invalid duration, odd ones the original
@@ -294,7 +199,7 @@ fn benches(c: &mut Criterion) {
         .find("forward_to      = [prometheus.remote_write.mimir_80")
         .expect("forward_to");
     let forward_line = text[..forward].matches('\n').count();
-    let forward_col = "\tforward_to      = [".len();
+    let forward_col = "  forward_to      = [".len();
     group.bench_function("completion_arguments_10k_lines", |b| {
         b.iter(|| {
             runtime.block_on(client.request(
@@ -382,7 +287,7 @@ fn min_of_n(
         .find("forward_to      = [prometheus.remote_write.mimir_80")
         .expect("forward_to");
     let line = text[..forward].matches('\n').count();
-    let col = "\tforward_to      = [".len();
+    let col = "  forward_to      = [".len();
     let completion =
         json!({"textDocument": {"uri": URI}, "position": {"line": line, "character": col}});
     report("diagnostics_after_one_char_edit", n, || {

@@ -10,10 +10,10 @@
 //! - A module is a directory: opening a document loads every `*.alloy`
 //!   file beside it, so definitions, references, renames and diagnostics
 //!   work across the files of the directory.
-//! - Open documents keep a syntax tree that the writer updates by
-//!   re-parsing only the statement an edit touched (`reparse`), so
-//!   completion and other tree-only requests right after a keystroke do not
-//!   wait for a full parse of the file.
+//! - Trees come from the database's `parse` query, which re-parses only the
+//!   top-level statements an edit touched (`alloy_syntax::reparse` from the
+//!   file's previous tree), so completion and other tree-only requests
+//!   right after a keystroke do not wait for a full parse of the file.
 //! - Handlers (`handlers/`) turn snapshots into protocol answers; the IDE
 //!   logic they share (cursor context, schemas, visible references) is in
 //!   `ide/`; positions are converted in `convert`.
@@ -21,7 +21,6 @@
 pub mod convert;
 pub mod handlers;
 pub mod ide;
-pub mod reparse;
 mod server;
 pub mod session;
 pub mod shared;

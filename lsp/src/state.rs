@@ -15,7 +15,6 @@ use alloy_analysis::{AnalysisHost, Config, SourceFile};
 use tower_lsp_server::ls_types::{FileChangeType, FileEvent, TextDocumentContentChangeEvent, Uri};
 
 use crate::convert::{Encoding, LineIndex};
-use crate::reparse::Trees;
 
 /// What the user allowed: `--stability.level` and
 /// `--feature.community-components.enabled`.
@@ -149,8 +148,6 @@ pub struct State {
     /// Text of the open documents by path, shared with snapshots.
     pub texts: Arc<HashMap<String, Arc<LineIndex>>>,
     pub settings: Settings,
-    /// Trees of the open documents, kept across edits for completion.
-    pub trees: Arc<Trees>,
 }
 
 impl Default for State {
@@ -171,7 +168,6 @@ impl State {
             uris: Arc::new(HashMap::new()),
             texts: Arc::new(HashMap::new()),
             settings,
-            trees: Arc::new(Trees::default()),
         }
     }
 
@@ -202,7 +198,6 @@ impl State {
         self.ensure_module(&loc);
         let index = Arc::new(LineIndex::new(Arc::from(text)));
         let file = self.host.set_file(&loc.path, index.text().as_bytes());
-        self.trees.remove(&loc.path);
         self.docs.insert(
             loc.path.clone(),
             Doc {
@@ -237,8 +232,6 @@ impl State {
             Some(doc) => {
                 let text = apply_changes(&doc.index, changes, encoding);
                 let index = Arc::new(LineIndex::new(Arc::from(text)));
-                self.trees
-                    .edited(&loc.path, doc.index.shared_text(), index.shared_text());
                 let file = self.host.set_file(&loc.path, index.text().as_bytes());
                 if let Some(doc) = self.docs.get_mut(&loc.path) {
                     doc.version = version;
@@ -267,7 +260,6 @@ impl State {
             return changed;
         }
         Arc::make_mut(&mut self.texts).remove(&loc.path);
-        self.trees.remove(&loc.path);
         changed.refresh = true;
         changed.module(&loc.module);
         match std::fs::read(&loc.path) {

@@ -12,7 +12,6 @@ use tower_lsp_server::ls_types::{Location, Range, Uri};
 use alloy_syntax::SyntaxNode;
 
 use crate::convert::{Encoding, LineIndex};
-use crate::reparse::Trees;
 use crate::session::Session;
 use crate::state::{locate, ModuleKey, Settings, State};
 
@@ -31,7 +30,6 @@ pub struct World {
     pub modules: Vec<ModuleView>,
     uris: Arc<HashMap<String, Uri>>,
     texts: Arc<HashMap<String, Arc<LineIndex>>>,
-    trees: Arc<Trees>,
 }
 
 impl World {
@@ -53,7 +51,6 @@ impl World {
             modules,
             uris: state.uris.clone(),
             texts: state.texts.clone(),
-            trees: state.trees.clone(),
         }
     }
 
@@ -72,24 +69,11 @@ impl World {
         path.parse().ok()
     }
 
-    /// The syntax tree of a file. For an open document, the tree the
-    /// writer kept up to date by re-parsing only what an edit touched (see
-    /// [`crate::reparse`]) when there is one, so that a request right after
-    /// a keystroke does not wait for a full parse; else the database's.
+    /// The syntax tree of a file. After an edit the database re-parses
+    /// only the statements the edit touched, so this is cheap right after a
+    /// keystroke too.
     pub fn tree(&self, file: SourceFile) -> Cancellable<SyntaxNode> {
-        let path = self.analysis.path(file)?;
-        let open = self.texts.get(&path);
-        if let Some(index) = open {
-            if let Some(root) = self.trees.get(&path, index.shared_text()) {
-                return Ok(root);
-            }
-        }
-        let parse = self.analysis.parse(file)?;
-        if let Some(index) = open {
-            self.trees
-                .insert(&path, index.shared_text().clone(), parse.green().clone());
-        }
-        Ok(parse.syntax_node())
+        Ok(self.analysis.parse(file)?.syntax_node())
     }
 
     /// The text of an open document, by path.

@@ -362,10 +362,10 @@ async fn semantic_token_deltas_replay_to_the_full_tokens() {
     assert!(answer["resultId"].is_string());
 }
 
-/// Completion right after edits answers on the spliced tree the writer
-/// keeps (see `reparse`): it must see each edit, local or not.
+/// Completion right after edits answers on the tree the database re-parsed
+/// incrementally from the previous one: it must see each edit, local or not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn completion_sees_every_edit_through_the_kept_tree() {
+async fn completion_sees_every_edit_through_the_reparsed_tree() {
     let mut client = Client::default_editor().await;
     let uri = "untitled:kept";
     let v1 = "prometheus.remote_write \"a\" {\n\tendpoint {\n\t\turl = \"http://a\"\n\t}\n}\n\nprometheus.scrape \"s\" {\n\ttargets = []\n\t\n}\n";
