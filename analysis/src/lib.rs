@@ -35,7 +35,10 @@
 //! Inputs: [`SourceFile`] (path, bytes), [`Config`] (files), [`Settings`].
 //! Derived, in layers:
 //!
-//! 1. `parse` (the green tree; LRU-bounded), `item_index` and `item_data`:
+//! 1. `parse` (the green tree; LRU-bounded; after an edit reparsed from the
+//!    file's previous tree, so untouched top-level blocks are shared, and a
+//!    large file without one is parsed on several threads), `item_index`
+//!    and `item_data`:
 //!    each module-level block becomes an [`hir::Item`], a salsa tracked
 //!    struct whose identity is its file, name, label and parent and whose
 //!    subtree is a separately tracked field ([`hir::items::ItemSyntax`],
