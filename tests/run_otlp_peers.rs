@@ -515,6 +515,8 @@ otelcol.exporter.otlp "down" {{
     let (_, metrics) = alloy.get("/metrics");
     let exporter = r#"{component_id="otelcol.exporter.otlp.down""#;
     let receiver = r#"{component_id="otelcol.receiver.otlp.in""#;
+    let traces_queue =
+        r#"{component_id="otelcol.exporter.otlp.down",component_path="/",data_type="traces""#;
     assert_eq!(
         metric(
             &metrics,
@@ -539,14 +541,17 @@ otelcol.exporter.otlp "down" {{
     assert!(refused >= 20.0, "{metrics}");
     assert_eq!(refused, enqueue_failed, "{metrics}");
     assert_eq!(
-        metric(&metrics, &format!("otelcol_exporter_queue_size{exporter}")),
+        metric(
+            &metrics,
+            &format!("otelcol_exporter_queue_size{traces_queue}")
+        ),
         Some(1.0),
         "{metrics}"
     );
     assert_eq!(
         metric(
             &metrics,
-            &format!("otelcol_exporter_queue_capacity{exporter}")
+            &format!("otelcol_exporter_queue_capacity{traces_queue}")
         ),
         Some(1.0)
     );
