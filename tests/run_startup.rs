@@ -78,7 +78,7 @@ declare "d" {
   loki.echo "e" { }
 }
 
-tracing { }
+livedebugging { }
 "#,
     );
     let addr = format!("127.0.0.1:{}", run_support::free_port());
@@ -89,7 +89,7 @@ tracing { }
     for (line, name) in [
         (1, "prometheus.exporter.self"),
         (4, "loki.echo"),
-        (7, "tracing"),
+        (7, "livedebugging"),
     ] {
         let needle = format!("Error: {config}:{line}:");
         assert!(

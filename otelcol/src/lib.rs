@@ -49,15 +49,19 @@ pub mod telemetry;
 pub mod testing;
 pub mod tls;
 
+/// The OTLP protobuf types this crate's batches are made of.
+pub use opentelemetry_proto::tonic as proto;
+
 pub use consumer::{Consumer, Fanout, Outputs};
 pub use error::{ConfigError, ConsumeError, ConsumeErrorKind, ShutdownError, StartError};
 pub use exporter::debug::{DebugConfig, DebugExporter, Verbosity};
-pub use exporter::otlp_grpc::{OtlpGrpcConfig, OtlpGrpcExporter};
+pub use exporter::otlp_grpc::{ClientKeepalive, OtlpGrpcConfig, OtlpGrpcExporter};
 pub use exporter::otlp_http::{HttpEncoding, OtlpHttpConfig, OtlpHttpExporter};
 pub use exporter::{Compression, ExporterSettings, QueueConfig, RetryConfig};
 pub use pdata::{ClientInfo, Logs, Metrics, Signal, SignalKind, Traces};
 pub use processor::attributes::{AttributesConfig, AttributesProcessor};
 pub use processor::batch::{BatchConfig, BatchProcessor};
+pub use receiver::otlp::cors::CorsConfig;
 pub use receiver::otlp::{GrpcServerConfig, HttpServerConfig, OtlpReceiver, OtlpReceiverConfig};
-pub use telemetry::{encode_text, Registry};
-pub use tls::{TlsClientConfig, TlsServerConfig};
+pub use telemetry::{encode_text, FamilySnapshot, Registry, SampleValue};
+pub use tls::{Pem, TlsClientConfig, TlsServerConfig, TlsVersion, TlsVersions};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alloy_otelcol::testing::Sink;
-use alloy_otelcol::{SignalKind, TlsClientConfig, TlsServerConfig};
+use alloy_otelcol::{Pem, SignalKind, TlsClientConfig, TlsServerConfig, TlsVersion, TlsVersions};
 use common::*;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -111,14 +111,15 @@ fn make_certs(name: &str) -> Option<Certs> {
 impl Certs {
     fn server(&self) -> TlsServerConfig {
         TlsServerConfig {
-            cert_file: self.dir.join("server.crt"),
-            key_file: self.dir.join("server.key"),
-            client_ca_file: None,
+            cert: self.dir.join("server.crt").into(),
+            key: self.dir.join("server.key").into(),
+            client_ca: None,
+            versions: Default::default(),
         }
     }
     fn client(&self) -> TlsClientConfig {
         TlsClientConfig {
-            ca_file: Some(self.dir.join("ca.crt")),
+            ca: Some(self.dir.join("ca.crt").into()),
             server_name: Some("localhost".into()),
             ..Default::default()
         }
@@ -184,11 +185,20 @@ async fn tls_receivers_and_exporters() {
         .await
         .expect("clean");
 
-    // otlphttp exporter over https into the TLS HTTP receiver.
+    // otlphttp exporter over https into the TLS HTTP receiver, with the CA
+    // given inline (`ca_pem`) and only TLS 1.3 allowed.
     let mut opts = PipelineOpts::to(&peer);
     opts.use_http_exporter = true;
     opts.exporter_endpoint = format!("https://localhost:{}", peer.http.port());
-    opts.tls_client = certs.client();
+    let ca_text = std::fs::read_to_string(certs.dir.join("ca.crt")).expect("ca");
+    opts.tls_client = TlsClientConfig {
+        ca: Some(Pem::Inline(ca_text)),
+        versions: TlsVersions {
+            min: TlsVersion::V1_3,
+            max: TlsVersion::V1_3,
+        },
+        ..certs.client()
+    };
     let p = Pipeline::start(opts).await;
     TraceServiceClient::connect(p.grpc_url())
         .await
@@ -219,9 +229,10 @@ fn bad_certificate_paths_are_start_errors() {
             http: Some(alloy_otelcol::HttpServerConfig {
                 endpoint: "127.0.0.1:0".into(),
                 tls: Some(TlsServerConfig {
-                    cert_file: "/nonexistent.crt".into(),
-                    key_file: "/nonexistent.key".into(),
-                    client_ca_file: None,
+                    cert: PathBuf::from("/nonexistent.crt").into(),
+                    key: PathBuf::from("/nonexistent.key").into(),
+                    client_ca: None,
+                    versions: Default::default(),
                 }),
                 ..Default::default()
             }),

@@ -26,6 +26,7 @@ pub mod http;
 pub mod logging;
 pub mod metrics;
 pub mod process;
+pub mod selftrace;
 pub mod stdlib;
 mod timefmt;
 pub mod value;

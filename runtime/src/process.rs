@@ -205,6 +205,10 @@ async fn serve_inner(
             task_shutdown_deadline: options.task_shutdown_deadline,
             logging,
             runtime: tokio::runtime::Handle::current(),
+            tracer: Some(crate::selftrace::SelfTracer::new(
+                tokio::runtime::Handle::current(),
+                &options.version,
+            )),
         })
         .map_err(|error| RunError::Io {
             what: "starting the controller",

@@ -117,6 +117,7 @@ fn start(runtime: &tokio::runtime::Runtime, log: &Log, stability: Stability) -> 
         task_shutdown_deadline: Duration::from_secs(5),
         logging: None,
         runtime: runtime.handle().clone(),
+        tracer: None,
     })
     .expect("controller")
 }

@@ -8,8 +8,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
-use opentelemetry_proto::tonic::metrics::v1::metric;
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::logs::v1::LogRecord;
+use opentelemetry_proto::tonic::metrics::v1::{metric, Metric};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::Span;
+
+use super::encode::Frame;
 
 use crate::consumer::Consumer;
 use crate::error::{ConsumeError, ShutdownError, StartError};
@@ -239,166 +244,227 @@ fn span_kind(k: i32) -> &'static str {
     }
 }
 
-pub fn render_traces(data: &Traces, v: Verbosity) -> String {
+/// How a signal's resources and scopes are headed in the output.
+struct Headings {
+    /// `ResourceSpans` (detailed) / `ResourceTraces` (basic and normal).
+    resource_detailed: &'static str,
+    resource: &'static str,
+    scope: &'static str,
+    /// Traces print the scope over three lines at `detailed`.
+    scope_block_detailed: bool,
+}
+
+/// The resource and scope framing shared by the three signals; `item`
+/// writes one span, metric or log record.
+fn render<R, S, L>(
+    resources: &[R],
+    v: Verbosity,
+    h: &Headings,
+    item: impl Fn(&mut String, usize, &L),
+) -> String
+where
+    R: Frame<Header = Resource, Child = S>,
+    S: Frame<Header = InstrumentationScope, Child = L>,
+{
     let mut out = String::new();
-    for (ri, rs) in data.resource_spans.iter().enumerate() {
-        let res_attrs = rs
-            .resource
-            .as_ref()
-            .map(|r| r.attributes.as_slice())
-            .unwrap_or(&[]);
+    for (ri, r) in resources.iter().enumerate() {
+        let res_attrs = r.header().map(|r| r.attributes.as_slice()).unwrap_or(&[]);
         if v == Verbosity::Detailed {
             let _ = writeln!(
                 out,
-                "ResourceSpans #{ri}\nResource SchemaURL: {}",
-                rs.schema_url
+                "{} #{ri}\nResource SchemaURL: {}",
+                h.resource_detailed,
+                r.schema_url()
             );
             attrs_block(&mut out, "Resource attributes", res_attrs);
         } else {
-            let _ = writeln!(out, "ResourceTraces #{ri} {}", attrs_inline(res_attrs));
+            let _ = writeln!(out, "{} #{ri} {}", h.resource, attrs_inline(res_attrs));
         }
-        for (si, ss) in rs.scope_spans.iter().enumerate() {
-            let (name, version) = ss
-                .scope
-                .as_ref()
+        for (si, s) in r.children().iter().enumerate() {
+            let (name, version) = s
+                .header()
                 .map(|s| (s.name.as_str(), s.version.as_str()))
                 .unwrap_or(("", ""));
-            if v == Verbosity::Detailed {
-                let _ = writeln!(out, "ScopeSpans #{si}\nScopeSpans SchemaURL: {}\nInstrumentationScope {name} {version}", ss.schema_url);
+            if v == Verbosity::Detailed && h.scope_block_detailed {
+                let _ = writeln!(
+                    out,
+                    "{} #{si}\n{} SchemaURL: {}\nInstrumentationScope {name} {version}",
+                    h.scope,
+                    h.scope,
+                    s.schema_url()
+                );
             } else {
-                let _ = writeln!(out, "ScopeTraces #{si} {name}@{version}");
+                let _ = writeln!(out, "{} #{si} {name}@{version}", h.scope);
             }
-            for (i, s) in ss.spans.iter().enumerate() {
-                if v == Verbosity::Detailed {
-                    let status = s.status.as_ref();
-                    let _ = writeln!(
-                        out,
-                        "Span #{i}\n    Trace ID       : {}\n    Parent ID      : {}\n    ID             : {}\n    Name           : {}\n    Kind           : {}\n    Start time     : {}\n    End time       : {}\n    Status code    : {}\n    Status message : {}",
-                        hex::encode(&s.trace_id),
-                        hex::encode(&s.parent_span_id),
-                        hex::encode(&s.span_id),
-                        s.name,
-                        span_kind(s.kind),
-                        s.start_time_unix_nano,
-                        s.end_time_unix_nano,
-                        match status.map_or(0, |st| st.code) { 1 => "Ok", 2 => "Error", _ => "Unset" },
-                        status.map_or("", |st| st.message.as_str()),
-                    );
-                    attrs_block(&mut out, "Attributes", &s.attributes);
-                } else {
-                    let _ = writeln!(
-                        out,
-                        "{} {} {} {}",
-                        s.name,
-                        hex::encode(&s.trace_id),
-                        hex::encode(&s.span_id),
-                        attrs_inline(&s.attributes)
-                    );
-                }
+            for (i, leaf) in s.children().iter().enumerate() {
+                item(&mut out, i, leaf);
             }
         }
     }
     out
+}
+
+pub fn render_traces(data: &Traces, v: Verbosity) -> String {
+    let headings = Headings {
+        resource_detailed: "ResourceSpans",
+        resource: "ResourceTraces",
+        scope: if v == Verbosity::Detailed {
+            "ScopeSpans"
+        } else {
+            "ScopeTraces"
+        },
+        scope_block_detailed: true,
+    };
+    render(&data.resource_spans, v, &headings, |out, i, s: &Span| {
+        if v == Verbosity::Detailed {
+            let status = s.status.as_ref();
+            let _ = writeln!(
+                out,
+                "Span #{i}\n    Trace ID       : {}\n    Parent ID      : {}\n    ID             : {}\n    Name           : {}\n    Kind           : {}\n    Start time     : {}\n    End time       : {}\n    Status code    : {}\n    Status message : {}",
+                hex::encode(&s.trace_id),
+                hex::encode(&s.parent_span_id),
+                hex::encode(&s.span_id),
+                s.name,
+                span_kind(s.kind),
+                s.start_time_unix_nano,
+                s.end_time_unix_nano,
+                match status.map_or(0, |st| st.code) { 1 => "Ok", 2 => "Error", _ => "Unset" },
+                status.map_or("", |st| st.message.as_str()),
+            );
+            attrs_block(out, "Attributes", &s.attributes);
+        } else {
+            let _ = writeln!(
+                out,
+                "{} {} {} {}",
+                s.name,
+                hex::encode(&s.trace_id),
+                hex::encode(&s.span_id),
+                attrs_inline(&s.attributes)
+            );
+        }
+    })
 }
 
 pub fn render_metrics(data: &Metrics, v: Verbosity) -> String {
-    let mut out = String::new();
-    for (ri, rm) in data.resource_metrics.iter().enumerate() {
-        let res_attrs = rm
-            .resource
-            .as_ref()
-            .map(|r| r.attributes.as_slice())
-            .unwrap_or(&[]);
-        if v == Verbosity::Detailed {
-            let _ = writeln!(
+    let headings = Headings {
+        resource_detailed: "ResourceMetrics",
+        resource: "ResourceMetrics",
+        scope: "ScopeMetrics",
+        scope_block_detailed: false,
+    };
+    render(
+        &data.resource_metrics,
+        v,
+        &headings,
+        |out, i, m: &Metric| {
+            let kind = match &m.data {
+                Some(metric::Data::Gauge(_)) => "Gauge",
+                Some(metric::Data::Sum(_)) => "Sum",
+                Some(metric::Data::Histogram(_)) => "Histogram",
+                Some(metric::Data::ExponentialHistogram(_)) => "ExponentialHistogram",
+                Some(metric::Data::Summary(_)) => "Summary",
+                None => "Empty",
+            };
+            let points = metric_point_count(m.data.as_ref());
+            if v == Verbosity::Detailed {
+                let _ = writeln!(
                 out,
-                "ResourceMetrics #{ri}\nResource SchemaURL: {}",
-                rm.schema_url
+                "Metric #{i}\nDescriptor:\n     -> Name: {}\n     -> Description: {}\n     -> Unit: {}\n     -> DataType: {kind}\n     -> DataPoints: {points}",
+                m.name, m.description, m.unit
             );
-            attrs_block(&mut out, "Resource attributes", res_attrs);
-        } else {
-            let _ = writeln!(out, "ResourceMetrics #{ri} {}", attrs_inline(res_attrs));
-        }
-        for (si, sm) in rm.scope_metrics.iter().enumerate() {
-            let (name, version) = sm
-                .scope
-                .as_ref()
-                .map(|s| (s.name.as_str(), s.version.as_str()))
-                .unwrap_or(("", ""));
-            let _ = writeln!(out, "ScopeMetrics #{si} {name}@{version}");
-            for (i, m) in sm.metrics.iter().enumerate() {
-                let kind = match &m.data {
-                    Some(metric::Data::Gauge(_)) => "Gauge",
-                    Some(metric::Data::Sum(_)) => "Sum",
-                    Some(metric::Data::Histogram(_)) => "Histogram",
-                    Some(metric::Data::ExponentialHistogram(_)) => "ExponentialHistogram",
-                    Some(metric::Data::Summary(_)) => "Summary",
-                    None => "Empty",
-                };
-                if v == Verbosity::Detailed {
-                    let _ = writeln!(
-                        out,
-                        "Metric #{i}\nDescriptor:\n     -> Name: {}\n     -> Description: {}\n     -> Unit: {}\n     -> DataType: {kind}\n     -> DataPoints: {}",
-                        m.name, m.description, m.unit, metric_point_count(m.data.as_ref())
-                    );
-                } else {
-                    let _ = writeln!(
-                        out,
-                        "{} {kind} points={}",
-                        m.name,
-                        metric_point_count(m.data.as_ref())
-                    );
-                }
+            } else {
+                let _ = writeln!(out, "{} {kind} points={points}", m.name);
             }
-        }
-    }
-    out
+        },
+    )
 }
 
 pub fn render_logs(data: &Logs, v: Verbosity) -> String {
-    let mut out = String::new();
-    for (ri, rl) in data.resource_logs.iter().enumerate() {
-        let res_attrs = rl
-            .resource
-            .as_ref()
-            .map(|r| r.attributes.as_slice())
-            .unwrap_or(&[]);
-        if v == Verbosity::Detailed {
-            let _ = writeln!(
+    let headings = Headings {
+        resource_detailed: "ResourceLog",
+        resource: "ResourceLog",
+        scope: "ScopeLogs",
+        scope_block_detailed: false,
+    };
+    render(
+        &data.resource_logs,
+        v,
+        &headings,
+        |out, i, r: &LogRecord| {
+            if v == Verbosity::Detailed {
+                let _ = writeln!(
                 out,
-                "ResourceLog #{ri}\nResource SchemaURL: {}",
-                rl.schema_url
+                "LogRecord #{i}\nObservedTimestamp: {}\nTimestamp: {}\nSeverityText: {}\nSeverityNumber: {}\nBody: {}\nTrace ID: {}\nSpan ID: {}\nFlags: {}",
+                r.observed_time_unix_nano, r.time_unix_nano, r.severity_text, r.severity_number,
+                fmt_value(r.body.as_ref()), hex::encode(&r.trace_id), hex::encode(&r.span_id), r.flags
             );
-            attrs_block(&mut out, "Resource attributes", res_attrs);
-        } else {
-            let _ = writeln!(out, "ResourceLog #{ri} {}", attrs_inline(res_attrs));
-        }
-        for (si, sl) in rl.scope_logs.iter().enumerate() {
-            let (name, version) = sl
-                .scope
-                .as_ref()
-                .map(|s| (s.name.as_str(), s.version.as_str()))
-                .unwrap_or(("", ""));
-            let _ = writeln!(out, "ScopeLogs #{si} {name}@{version}");
-            for (i, r) in sl.log_records.iter().enumerate() {
-                if v == Verbosity::Detailed {
-                    let _ = writeln!(
-                        out,
-                        "LogRecord #{i}\nObservedTimestamp: {}\nTimestamp: {}\nSeverityText: {}\nSeverityNumber: {}\nBody: {}\nTrace ID: {}\nSpan ID: {}\nFlags: {}",
-                        r.observed_time_unix_nano, r.time_unix_nano, r.severity_text, r.severity_number,
-                        fmt_value(r.body.as_ref()), hex::encode(&r.trace_id), hex::encode(&r.span_id), r.flags
-                    );
-                    attrs_block(&mut out, "Attributes", &r.attributes);
-                } else {
-                    let _ = writeln!(
-                        out,
-                        "{} {}",
-                        fmt_value(r.body.as_ref()),
-                        attrs_inline(&r.attributes)
-                    );
-                }
+                attrs_block(out, "Attributes", &r.attributes);
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{} {}",
+                    fmt_value(r.body.as_ref()),
+                    attrs_inline(&r.attributes)
+                );
             }
-        }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{gauge_points, log_records, spans};
+
+    fn lines(text: &str) -> Vec<&str> {
+        text.lines().collect()
     }
-    out
+
+    #[test]
+    fn headings_per_signal_and_verbosity() {
+        let t = spans("svc", 1, 1);
+        let normal = render_traces(&t, Verbosity::Normal);
+        let l = lines(&normal);
+        assert_eq!(l[0], "ResourceTraces #0 service.name=Str(svc)");
+        assert!(l[1].starts_with("ScopeTraces #0 "), "{normal}");
+        assert_eq!(l.len(), 3, "{normal}");
+        let detailed = render_traces(&t, Verbosity::Detailed);
+        let l = lines(&detailed);
+        assert_eq!(
+            l[..3],
+            [
+                "ResourceSpans #0",
+                "Resource SchemaURL: ",
+                "Resource attributes:"
+            ]
+        );
+        assert!(
+            l.contains(&"ScopeSpans #0") && l.contains(&"ScopeSpans SchemaURL: "),
+            "{detailed}"
+        );
+        assert!(
+            l.iter().any(|x| x.starts_with("InstrumentationScope ")),
+            "{detailed}"
+        );
+        assert!(l.contains(&"Span #0"), "{detailed}");
+
+        let m = gauge_points("svc", 2);
+        let normal = render_metrics(&m, Verbosity::Normal);
+        assert!(
+            normal.starts_with("ResourceMetrics #0 service.name=Str(svc)\nScopeMetrics #0 "),
+            "{normal}"
+        );
+        assert!(render_metrics(&m, Verbosity::Detailed).contains("Metric #0\nDescriptor:\n"));
+
+        let logs = log_records("svc", 1);
+        let detailed = render_logs(&logs, Verbosity::Detailed);
+        assert!(
+            detailed.starts_with("ResourceLog #0\nResource SchemaURL: \n"),
+            "{detailed}"
+        );
+        assert!(
+            detailed.contains("\nScopeLogs #0 ") && detailed.contains("\nLogRecord #0\n"),
+            "{detailed}"
+        );
+    }
 }

@@ -17,8 +17,8 @@ use prost::encoding::{encode_key, encode_varint, encoded_len_varint, key_len, st
 use prost::Message;
 
 /// A `Resource*` or `Scope*` message: header (field 1), children (field 2),
-/// schema URL (field 3).
-trait Frame {
+/// schema URL (field 3). Also what the debug exporter walks.
+pub(crate) trait Frame {
     type Header: Message;
     type Child;
     fn header(&self) -> Option<&Self::Header>;

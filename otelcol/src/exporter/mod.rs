@@ -20,6 +20,43 @@ pub enum Compression {
     #[default]
     Gzip,
     None,
+    /// zlib format under `Content-Encoding: zlib` (OTLP/HTTP only; Go's
+    /// confighttp writes zlib for both this and `deflate`).
+    Zlib,
+    /// zlib format under `Content-Encoding: deflate` (OTLP/HTTP only).
+    Deflate,
+}
+
+impl Compression {
+    /// The `Content-Encoding` header value, if any.
+    pub fn content_encoding(self) -> Option<&'static str> {
+        match self {
+            Compression::Gzip => Some("gzip"),
+            Compression::None => None,
+            Compression::Zlib => Some("zlib"),
+            Compression::Deflate => Some("deflate"),
+        }
+    }
+
+    /// Compresses a request body.
+    pub(crate) fn compress(self, raw: Vec<u8>) -> std::io::Result<Vec<u8>> {
+        use std::io::Write;
+        let level = flate2::Compression::fast();
+        let out = Vec::with_capacity(raw.len() / 4);
+        match self {
+            Compression::None => Ok(raw),
+            Compression::Gzip => {
+                let mut w = flate2::write::GzEncoder::new(out, level);
+                w.write_all(&raw)?;
+                w.finish()
+            }
+            Compression::Zlib | Compression::Deflate => {
+                let mut w = flate2::write::ZlibEncoder::new(out, level);
+                w.write_all(&raw)?;
+                w.finish()
+            }
+        }
+    }
 }
 
 /// Parses a `Retry-After` value: delay-seconds or an HTTP-date.

@@ -23,7 +23,7 @@ use crate::error::ConfigError;
 use crate::pdata::{Logs, Metrics, Traces};
 use crate::receiver::otlp::status::retry_delay_from_details;
 use crate::telemetry::Registry;
-use crate::tls::{read_file, TlsClientConfig};
+use crate::tls::TlsClientConfig;
 
 /// Arguments of `otelcol.exporter.otlp`.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +41,19 @@ pub struct OtlpGrpcConfig {
     pub retry_on_failure: RetryConfig,
     /// Largest response accepted.
     pub max_recv_msg_size: usize,
+    /// `client > keepalive`: HTTP/2 pings on the connection.
+    pub keepalive: Option<ClientKeepalive>,
+}
+
+/// `client > keepalive` of the gRPC exporter (grpc-go's client parameters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientKeepalive {
+    /// Ping after this long without activity (`ping_wait`).
+    pub ping_wait: Option<Duration>,
+    /// Close the connection if a ping is not answered in this time.
+    pub ping_response_timeout: Option<Duration>,
+    /// Ping even when no request is in flight.
+    pub ping_without_stream: bool,
 }
 
 impl Default for OtlpGrpcConfig {
@@ -54,6 +67,7 @@ impl Default for OtlpGrpcConfig {
             sending_queue: QueueConfig::default(),
             retry_on_failure: RetryConfig::default(),
             max_recv_msg_size: 4 * 1024 * 1024,
+            keepalive: None,
         }
     }
 }
@@ -92,6 +106,13 @@ impl QueuedExporter<GrpcTransport> {
 
 impl GrpcTransport {
     fn new(cfg: &OtlpGrpcConfig) -> Result<Self, ConfigError> {
+        if matches!(cfg.compression, Compression::Zlib | Compression::Deflate) {
+            // Upstream's configgrpc knows gzip, snappy and zstd only.
+            return Err(ConfigError::invalid(
+                "client.compression",
+                "unsupported compression type for gRPC (gzip or none)",
+            ));
+        }
         if cfg.endpoint.is_empty() {
             return Err(ConfigError::invalid("client.endpoint", "must be set"));
         }
@@ -105,6 +126,15 @@ impl GrpcTransport {
             .map_err(|e| ConfigError::invalid("client.endpoint", e.to_string()))?
             .tcp_nodelay(true)
             .connect_timeout(cfg.timeout.max(Duration::from_secs(1)));
+        if let Some(k) = &cfg.keepalive {
+            if let Some(wait) = k.ping_wait {
+                ep = ep.http2_keep_alive_interval(wait);
+            }
+            if let Some(timeout) = k.ping_response_timeout {
+                ep = ep.keep_alive_timeout(timeout);
+            }
+            ep = ep.keep_alive_while_idle(k.ping_without_stream);
+        }
         if tls_on {
             if cfg.tls.insecure_skip_verify {
                 return Err(ConfigError::invalid(
@@ -112,15 +142,14 @@ impl GrpcTransport {
                     "not supported by the gRPC exporter; set tls.ca_file to the peer's CA",
                 ));
             }
+            cfg.tls.versions.require_default("the gRPC exporter")?;
             let mut tls = ClientTlsConfig::new();
-            tls = match &cfg.tls.ca_file {
-                Some(ca) => tls.ca_certificate(Certificate::from_pem(read_file(ca)?)),
+            tls = match &cfg.tls.ca {
+                Some(ca) => tls.ca_certificate(Certificate::from_pem(ca.read()?)),
                 None => tls.with_native_roots(),
             };
-            match (&cfg.tls.cert_file, &cfg.tls.key_file) {
-                (Some(c), Some(k)) => {
-                    tls = tls.identity(Identity::from_pem(read_file(c)?, read_file(k)?))
-                }
+            match (&cfg.tls.cert, &cfg.tls.key) {
+                (Some(c), Some(k)) => tls = tls.identity(Identity::from_pem(c.read()?, k.read()?)),
                 (None, None) => {}
                 _ => {
                     return Err(ConfigError::invalid(

@@ -5,7 +5,6 @@
 //! failed), 429/502/503/504 are retried (honouring `Retry-After`), anything
 //! else is permanent.
 
-use std::io::Write;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -208,18 +207,10 @@ impl HttpTransport {
             HttpEncoding::Json => serde_json::to_vec(msg)
                 .map_err(|e| SendError::permanent(format!("encoding JSON: {e}")))?,
         };
-        let body = match self.compression {
-            Compression::None => raw,
-            Compression::Gzip => {
-                let mut gz = flate2::write::GzEncoder::new(
-                    Vec::with_capacity(raw.len() / 4),
-                    flate2::Compression::fast(),
-                );
-                gz.write_all(&raw)
-                    .and_then(|_| gz.finish())
-                    .map_err(|e| SendError::permanent(format!("gzip: {e}")))?
-            }
-        };
+        let body = self
+            .compression
+            .compress(raw)
+            .map_err(|e| SendError::permanent(format!("compressing: {e}")))?;
         Ok(HttpRequestBody {
             body: Bytes::from(body),
         })
@@ -247,8 +238,8 @@ impl HttpTransport {
                 header::USER_AGENT,
                 concat!("alloy-otelcol/", env!("CARGO_PKG_VERSION")),
             );
-        if self.compression == Compression::Gzip {
-            b = b.header(header::CONTENT_ENCODING, "gzip");
+        if let Some(encoding) = self.compression.content_encoding() {
+            b = b.header(header::CONTENT_ENCODING, encoding);
         }
         for (k, v) in &self.headers {
             b = b.header(k, v);

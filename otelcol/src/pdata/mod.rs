@@ -5,6 +5,7 @@
 //! the batch processor's `metadata_keys` and the attributes processor's
 //! `from_context` read it long after the receiver returned.
 
+mod decode;
 mod split;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
 use crate::consumer::Consumer;
 use crate::error::ConsumeError;
 
+pub use decode::DecodeRequest;
 pub use split::take_front;
 
 /// Which of the three OTLP signals a batch carries.
@@ -96,32 +98,68 @@ pub struct Logs {
     pub client: ClientInfo,
 }
 
-impl Traces {
-    pub fn new(resource_spans: Vec<ResourceSpans>) -> Self {
-        Self {
-            resource_spans,
-            client: ClientInfo::default(),
+/// The parts of [`Signal`] and the constructor that differ between the
+/// three batch types only by field and method names.
+macro_rules! signal {
+    ($ty:ident, $field:ident, $item:ty, $kind:ident, $consume:ident) => {
+        impl $ty {
+            pub fn new($field: Vec<$item>) -> Self {
+                Self {
+                    $field,
+                    client: ClientInfo::default(),
+                }
+            }
         }
-    }
+
+        impl Signal for $ty {
+            const KIND: SignalKind = SignalKind::$kind;
+
+            fn item_count(&self) -> usize {
+                self.$field.iter().map(split::Splittable::item_count).sum()
+            }
+            fn client(&self) -> &ClientInfo {
+                &self.client
+            }
+            fn set_client(&mut self, client: ClientInfo) {
+                self.client = client;
+            }
+            fn empty(client: ClientInfo) -> Self {
+                Self {
+                    $field: Vec::new(),
+                    client,
+                }
+            }
+            fn append(&mut self, mut other: Self) {
+                self.$field.append(&mut other.$field);
+            }
+            fn take_front(&mut self, n: usize) -> Self {
+                Self {
+                    $field: take_front(&mut self.$field, n),
+                    client: self.client.clone(),
+                }
+            }
+            fn deliver(self, consumer: &dyn Consumer) -> ConsumeFuture<'_> {
+                consumer.$consume(self)
+            }
+        }
+    };
 }
 
-impl Metrics {
-    pub fn new(resource_metrics: Vec<ResourceMetrics>) -> Self {
-        Self {
-            resource_metrics,
-            client: ClientInfo::default(),
-        }
-    }
-}
-
-impl Logs {
-    pub fn new(resource_logs: Vec<ResourceLogs>) -> Self {
-        Self {
-            resource_logs,
-            client: ClientInfo::default(),
-        }
-    }
-}
+signal!(
+    Traces,
+    resource_spans,
+    ResourceSpans,
+    Traces,
+    consume_traces
+);
+signal!(
+    Metrics,
+    resource_metrics,
+    ResourceMetrics,
+    Metrics,
+    consume_metrics
+);
+signal!(Logs, resource_logs, ResourceLogs, Logs, consume_logs);
 
 /// A boxed future, so generic code can call the right `consume_*` method
 /// of a `dyn Consumer`.
@@ -145,111 +183,6 @@ pub trait Signal: Clone + Send + Sync + Sized + 'static {
     fn take_front(&mut self, n: usize) -> Self;
     /// Hands the batch to the matching method of `consumer`.
     fn deliver(self, consumer: &dyn Consumer) -> ConsumeFuture<'_>;
-}
-
-impl Signal for Traces {
-    const KIND: SignalKind = SignalKind::Traces;
-
-    fn item_count(&self) -> usize {
-        self.resource_spans
-            .iter()
-            .map(split::Splittable::item_count)
-            .sum()
-    }
-    fn client(&self) -> &ClientInfo {
-        &self.client
-    }
-    fn set_client(&mut self, client: ClientInfo) {
-        self.client = client;
-    }
-    fn empty(client: ClientInfo) -> Self {
-        Self {
-            resource_spans: Vec::new(),
-            client,
-        }
-    }
-    fn append(&mut self, mut other: Self) {
-        self.resource_spans.append(&mut other.resource_spans);
-    }
-    fn take_front(&mut self, n: usize) -> Self {
-        Self {
-            resource_spans: take_front(&mut self.resource_spans, n),
-            client: self.client.clone(),
-        }
-    }
-    fn deliver(self, consumer: &dyn Consumer) -> ConsumeFuture<'_> {
-        consumer.consume_traces(self)
-    }
-}
-
-impl Signal for Metrics {
-    const KIND: SignalKind = SignalKind::Metrics;
-
-    fn item_count(&self) -> usize {
-        self.resource_metrics
-            .iter()
-            .map(split::Splittable::item_count)
-            .sum()
-    }
-    fn client(&self) -> &ClientInfo {
-        &self.client
-    }
-    fn set_client(&mut self, client: ClientInfo) {
-        self.client = client;
-    }
-    fn empty(client: ClientInfo) -> Self {
-        Self {
-            resource_metrics: Vec::new(),
-            client,
-        }
-    }
-    fn append(&mut self, mut other: Self) {
-        self.resource_metrics.append(&mut other.resource_metrics);
-    }
-    fn take_front(&mut self, n: usize) -> Self {
-        Self {
-            resource_metrics: take_front(&mut self.resource_metrics, n),
-            client: self.client.clone(),
-        }
-    }
-    fn deliver(self, consumer: &dyn Consumer) -> ConsumeFuture<'_> {
-        consumer.consume_metrics(self)
-    }
-}
-
-impl Signal for Logs {
-    const KIND: SignalKind = SignalKind::Logs;
-
-    fn item_count(&self) -> usize {
-        self.resource_logs
-            .iter()
-            .map(split::Splittable::item_count)
-            .sum()
-    }
-    fn client(&self) -> &ClientInfo {
-        &self.client
-    }
-    fn set_client(&mut self, client: ClientInfo) {
-        self.client = client;
-    }
-    fn empty(client: ClientInfo) -> Self {
-        Self {
-            resource_logs: Vec::new(),
-            client,
-        }
-    }
-    fn append(&mut self, mut other: Self) {
-        self.resource_logs.append(&mut other.resource_logs);
-    }
-    fn take_front(&mut self, n: usize) -> Self {
-        Self {
-            resource_logs: take_front(&mut self.resource_logs, n),
-            client: self.client.clone(),
-        }
-    }
-    fn deliver(self, consumer: &dyn Consumer) -> ConsumeFuture<'_> {
-        consumer.consume_logs(self)
-    }
 }
 
 /// Number of data points in one metric, the unit upstream counts metrics in.

@@ -150,6 +150,28 @@ struct Family {
     series: Vec<Series>,
 }
 
+/// A gathered family (see [`Registry::gather`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FamilySnapshot {
+    pub name: String,
+    pub help: String,
+    pub kind: MetricKind,
+    pub series: Vec<(Vec<(String, String)>, SampleValue)>,
+}
+
+/// One series' value in a [`FamilySnapshot`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum SampleValue {
+    Counter(u64),
+    Gauge(i64),
+    /// Cumulative counts by upper bound (without `+Inf`, which is `count`).
+    Histogram {
+        buckets: Vec<(f64, u64)>,
+        sum: f64,
+        count: u64,
+    },
+}
+
 /// One component's metrics. Cloning shares the same storage, so a component
 /// can keep a handle while the runtime renders it.
 #[derive(Clone, Debug, Default)]
@@ -269,6 +291,48 @@ impl Registry {
     /// Renders this registry alone, with `extra` labels on every series.
     pub fn encode_text(&self, extra: &[(&str, &str)]) -> String {
         encode_text(&[(self, extra)])
+    }
+
+    /// Every family's current values, for a host that merges registries
+    /// into its own exposition (the runtime's `/metrics`) without going
+    /// through text.
+    pub fn gather(&self) -> Vec<FamilySnapshot> {
+        self.snapshot()
+            .into_iter()
+            .map(|(name, fam)| FamilySnapshot {
+                name,
+                help: fam.help,
+                kind: fam.kind,
+                series: fam
+                    .series
+                    .into_iter()
+                    .map(|s| {
+                        let value = match &s.value {
+                            SeriesValue::Counter(c) => SampleValue::Counter(c.get()),
+                            SeriesValue::Gauge(g) => SampleValue::Gauge(g.get()),
+                            SeriesValue::Histogram(h) => {
+                                let mut cumulative = 0;
+                                let buckets =
+                                    h.0.bounds
+                                        .iter()
+                                        .zip(&h.0.buckets)
+                                        .map(|(bound, b)| {
+                                            cumulative += b.load(Ordering::Relaxed);
+                                            (*bound, cumulative)
+                                        })
+                                        .collect();
+                                SampleValue::Histogram {
+                                    buckets,
+                                    sum: h.sum(),
+                                    count: h.count(),
+                                }
+                            }
+                        };
+                        (s.labels, value)
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 
     fn snapshot(&self) -> Vec<(String, Family)> {

@@ -4,7 +4,7 @@
 //! the `alloy-otelcol` crate (module `otelcol`).
 
 mod local_file;
-mod otelcol;
+pub(crate) mod otelcol;
 
 use crate::component::Registry;
 

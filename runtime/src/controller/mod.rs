@@ -74,6 +74,9 @@ pub struct Options {
     pub logging: Option<crate::logging::Handle>,
     /// The runtime component tasks run on.
     pub runtime: Handle,
+    /// Where the `tracing` block sends the runtime's spans; `None` makes
+    /// a private one (tests).
+    pub tracer: Option<Arc<crate::selftrace::SelfTracer>>,
 }
 
 /// What every module of one controller shares.
@@ -88,6 +91,7 @@ pub(crate) struct Globals {
     pub logging: Option<crate::logging::Handle>,
     pub task_deadline: Duration,
     pub metrics: metrics::ControllerMetrics,
+    pub tracer: Arc<crate::selftrace::SelfTracer>,
 }
 
 pub(crate) enum Event {
@@ -144,6 +148,9 @@ impl Controller {
         let controller_metrics = metrics::ControllerMetrics::new(&options.metrics);
         let sender = events.clone();
         let view = shared.clone();
+        let tracer = options.tracer.unwrap_or_else(|| {
+            crate::selftrace::SelfTracer::new(options.runtime.clone(), env!("CARGO_PKG_VERSION"))
+        });
         let thread = std::thread::Builder::new()
             .name("alloy-controller".to_owned())
             .spawn(move || {
@@ -158,6 +165,7 @@ impl Controller {
                     logging: options.logging,
                     task_deadline: options.task_shutdown_deadline,
                     metrics: controller_metrics,
+                    tracer,
                 });
                 run(globals, receiver);
             })?;

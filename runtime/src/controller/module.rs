@@ -42,6 +42,7 @@ pub(crate) enum Plan {
     Argument,
     Export,
     Logging,
+    Tracing,
     Import(ImportKind),
     Declare,
 }
@@ -85,6 +86,8 @@ pub(crate) struct Module {
     running: bool,
     /// Inside [`Module::apply`]'s walk (for log levels).
     loading: bool,
+    /// The span of the graph evaluation under way, parent of the node spans.
+    span: Option<crate::selftrace::SpanContext>,
 }
 
 impl Module {
@@ -106,6 +109,7 @@ impl Module {
             published: HashMap::new(),
             running: false,
             loading: false,
+            span: None,
         }
     }
 
@@ -136,6 +140,11 @@ impl Module {
             controller_path = %self.component_path(),
             "starting complete graph evaluation"
         );
+        let mut span = self.globals.tracer.root("GraphEvaluate");
+        if let Some(span) = &mut span {
+            span.set_attribute("controller_path", self.component_path());
+        }
+        self.span = span.as_ref().map(|s| s.context());
         self.globals.metrics.evaluating.set(1.0);
         self.exports = Object::new();
         self.loading = true;
@@ -160,6 +169,22 @@ impl Module {
                 logging.apply(crate::logging::LogSettings::default());
             }
         }
+        if self.is_root()
+            && !self
+                .nodes
+                .iter()
+                .any(|n| matches!(n.kind, NodeKind::Tracing))
+        {
+            // Likewise the default tracing node: no write_to, no spans.
+            self.globals
+                .tracer
+                .apply(crate::selftrace::TracingSettings::default());
+        }
+        self.span = None;
+        if let (Some(span), false) = (&mut span, diags.is_empty()) {
+            span.set_error(format!("{} evaluation errors", diags.len()));
+        }
+        drop(span);
         self.loading = false;
         self.globals.metrics.evaluating.set(0.0);
         tracing::info!(
@@ -264,6 +289,12 @@ impl Module {
     /// Returns whether what dependants see changed.
     fn evaluate(&mut self, i: usize) -> Result<bool, Vec<Diagnostic>> {
         let started = std::time::Instant::now();
+        let mut span = self
+            .span
+            .and_then(|parent| self.globals.tracer.child(&parent, "EvaluateNode"));
+        if let Some(span) = &mut span {
+            span.set_attribute("node_id", self.nodes[i].id.clone());
+        }
         let env = Env {
             globals: &self.globals,
             scope: &self.scope,
@@ -280,6 +311,12 @@ impl Module {
         } else {
             tracing::debug!(node_id = %self.nodes[i].id, duration = ?took, "finished node evaluation");
         }
+        if let (Some(span), Err(errors)) = (&mut span, &result) {
+            if let Some(first) = errors.first() {
+                span.set_error(first.to_string());
+            }
+        }
+        drop(span);
         let outcome = result?;
         Ok(self.absorb(i, outcome))
     }
@@ -332,6 +369,11 @@ impl Module {
     fn propagate(&mut self, origin: usize) -> bool {
         let before = self.exports.clone();
         let wait_started = std::time::Instant::now();
+        let mut span = self.globals.tracer.root("GraphEvaluatePartial");
+        if let Some(span) = &mut span {
+            span.set_attribute("initiator", self.nodes[origin].id.clone());
+        }
+        let outer_span = std::mem::replace(&mut self.span, span.as_ref().map(|s| s.context()));
         let mut pending: BTreeSet<usize> = self
             .graph
             .dependants(origin)
@@ -360,6 +402,8 @@ impl Module {
         }
         self.globals.metrics.queue_size.set(0.0);
         self.globals.metrics.evaluating.set(0.0);
+        self.span = outer_span;
+        drop(span);
         self.publish_view();
         self.exports != before
     }

@@ -69,6 +69,7 @@ pub(crate) enum NodeKind {
     Argument,
     Export,
     Logging,
+    Tracing,
     Declare,
 }
 
@@ -83,6 +84,7 @@ impl NodeKind {
             | (NodeKind::Argument, Plan::Argument)
             | (NodeKind::Export, Plan::Export)
             | (NodeKind::Logging, Plan::Logging)
+            | (NodeKind::Tracing, Plan::Tracing)
             | (NodeKind::Declare, Plan::Declare) => true,
             _ => false,
         }
@@ -146,6 +148,7 @@ impl Node {
             Plan::Argument => NodeKind::Argument,
             Plan::Export => NodeKind::Export,
             Plan::Logging => NodeKind::Logging,
+            Plan::Tracing => NodeKind::Tracing,
             Plan::Declare => NodeKind::Declare,
         };
         Node {
@@ -190,6 +193,7 @@ impl Node {
             NodeKind::Argument => evaluate_argument(env, block, file, label.unwrap_or_default()),
             NodeKind::Export => evaluate_export(env, block, file, label.unwrap_or_default()),
             NodeKind::Logging => evaluate_logging(env, block, file),
+            NodeKind::Tracing => evaluate_tracing(env, block, file),
             NodeKind::Declare => Ok(Outcome::default()),
         }
     }
@@ -634,5 +638,46 @@ fn evaluate_logging(
     if let Some(logging) = &env.globals.logging {
         logging.apply(settings);
     }
+    Ok(Outcome::default())
+}
+
+/// The `tracing` block: `sampling_fraction` and `write_to` configure the
+/// runtime's span recorder; what it cannot honour (`send_traceparent =
+/// true`, the `sampler > jaeger_remote` block) is refused by name.
+fn evaluate_tracing(
+    env: &Env<'_>,
+    block: &Block,
+    file: &FileCtx,
+) -> Result<Outcome, Vec<Diagnostic>> {
+    let fail = |message: String| {
+        vec![Diagnostic::at_block(
+            file,
+            block,
+            format!("Failed to evaluate node for config block: {message}"),
+        )]
+    };
+    let eval_err = |e: crate::eval::EvalError| vec![Diagnostic::eval(file, block, &e)];
+    let body =
+        decode_body(block.statements(), env.scope, &config_schema("tracing")).map_err(eval_err)?;
+    let sampling_fraction: f64 = body.get_or("sampling_fraction", 0.1).map_err(eval_err)?;
+    if body.get_or("send_traceparent", false).map_err(eval_err)? {
+        return Err(fail(
+            "tracing send_traceparent is not supported by this runtime yet".to_owned(),
+        ));
+    }
+    if body
+        .block("sampler")
+        .is_some_and(|s| s.body.block("jaeger_remote").is_some())
+    {
+        return Err(fail(
+            "tracing sampler > jaeger_remote is not supported by this runtime yet".to_owned(),
+        ));
+    }
+    let write_to = crate::components::otelcol::consumers(&body, "write_to", "write_to")
+        .map_err(|e| fail(e.to_string()))?;
+    env.globals.tracer.apply(crate::selftrace::TracingSettings {
+        sampling_fraction,
+        write_to,
+    });
     Ok(Outcome::default())
 }

@@ -172,7 +172,7 @@ impl Module {
                 format!("{name} block not allowed inside a module"),
             )),
             "logging" => Ok(Plan::Logging),
-            "tracing" => Err(unsupported("the tracing block")),
+            "tracing" => Ok(Plan::Tracing),
             "import.file" => needs_label(Plan::Import(ImportKind::File)),
             "import.string" => needs_label(Plan::Import(ImportKind::String)),
             "import.http" | "import.git" => Err(unsupported(name)),

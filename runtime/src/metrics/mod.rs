@@ -13,7 +13,9 @@
 //!   labels, plus [`Collector`]s that produce families when gathered (for
 //!   values computed at scrape time, such as component health counts).
 //! * [`MetricFamily`]: the gathered form, which [`text::encode`] renders and
-//!   [`text::parse`] reads back (to bridge crates that only render text).
+//!   [`text::parse`] reads back. The `otelcol.*` components' registries are
+//!   gathered into it directly (`alloy_otelcol::Registry::gather`), not
+//!   through their text.
 //! * [`process`]: the process, machine and build metrics upstream serves.
 //!
 //! Values are `f64`, as in client_golang, so they print the way upstream's
@@ -111,24 +113,6 @@ pub trait Collector: Send + Sync {
 impl<F: Fn() -> Vec<MetricFamily> + Send + Sync> Collector for F {
     fn collect(&self) -> Vec<MetricFamily> {
         self()
-    }
-}
-
-/// A collector over a registry that can only render the text format (the
-/// OTLP crate's registries, for one): its text is parsed back on each
-/// gather. A render that does not parse is logged and skipped, not served
-/// half-read.
-pub struct TextCollector<F>(pub F);
-
-impl<F: Fn() -> String + Send + Sync> Collector for TextCollector<F> {
-    fn collect(&self) -> Vec<MetricFamily> {
-        match text::parse(&(self.0)()) {
-            Ok(families) => families,
-            Err(error) => {
-                tracing::error!(err = %error, "a metrics source rendered text that does not parse");
-                Vec::new()
-            }
-        }
     }
 }
 

@@ -16,10 +16,11 @@ use crate::component::Registry;
 use crate::controller::{Position, Source};
 
 /// Config blocks the runtime loads itself.
-const SUPPORTED_BLOCKS: [&str; 7] = [
+const SUPPORTED_BLOCKS: [&str; 8] = [
     "argument",
     "export",
     "logging",
+    "tracing",
     "import.file",
     "import.string",
     "foreach",
@@ -212,12 +213,16 @@ declare "d" {
   d2 "x" { }
 }
 tracing { }
+livedebugging { }
 "#,
         );
         let names: Vec<String> = unimplemented(&source, &Registry::with_builtin())
             .into_iter()
             .map(|u| format!("{}@{}", u.name, u.position.line))
             .collect();
-        assert_eq!(names, ["prometheus.scrape@3", "loki.write@8", "tracing@13"]);
+        assert_eq!(
+            names,
+            ["prometheus.scrape@3", "loki.write@8", "livedebugging@14"]
+        );
     }
 }

@@ -91,6 +91,7 @@ pub fn controller(
         task_shutdown_deadline: Duration::from_secs(5),
         logging: None,
         runtime: runtime.handle().clone(),
+        tracer: None,
     })
     .expect("the controller starts")
 }

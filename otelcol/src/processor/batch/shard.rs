@@ -125,15 +125,30 @@ impl<S: Signal> Shard<S> {
         let has_timer = !timeout.is_zero();
         let mut tick = tokio::time::Instant::now() + timeout;
         let mut blocked = false;
+        // One timer for the task's life, moved only when its deadline
+        // changes: re-creating it on every message registered and removed a
+        // timer-wheel entry per request. It is armed only while something
+        // is pending, so an idle batcher does not wake up.
+        let sleep = tokio::time::sleep_until(tick);
+        tokio::pin!(sleep);
         loop {
             let wake = if blocked {
                 tokio::time::Instant::now() + BLOCKED_POLL
             } else {
                 tick
             };
+            if sleep.deadline() != wake {
+                sleep.as_mut().reset(wake);
+            }
+            let armed = blocked || (has_timer && self.pending_items > 0);
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(Msg::Data(data)) => {
+                        if self.pending_items == 0 && tokio::time::Instant::now() >= tick {
+                            // Nothing was pending when the timer last came
+                            // due: count the timeout from this arrival.
+                            tick = tokio::time::Instant::now() + timeout;
+                        }
                         self.pending_items += data.item_count();
                         self.pending.append(data);
                         let mut sent = false;
@@ -160,7 +175,7 @@ impl<S: Signal> Shard<S> {
                         return;
                     }
                 },
-                _ = tokio::time::sleep_until(wake), if has_timer || blocked => {
+                _ = &mut sleep, if armed => {
                     if blocked {
                         // Catch up on size triggers first, then the timer.
                         while self.pending_items >= self.cfg.send_batch_size.max(1) && self.send(Trigger::Size).await {}

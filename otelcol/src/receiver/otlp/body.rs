@@ -5,9 +5,6 @@
 use std::io::Read;
 
 use bytes::Bytes;
-use prost::Message;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 /// The two OTLP/HTTP encodings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,27 +82,30 @@ pub fn decompress(content_encoding: &str, body: Bytes, limit: usize) -> Result<B
     }
 }
 
-pub fn decode<T: Message + Default + DeserializeOwned>(
-    enc: Encoding,
-    body: &[u8],
-) -> Result<T, BodyError> {
-    match enc {
-        Encoding::Proto => Ok(T::decode(body)?),
-        Encoding::Json => Ok(serde_json::from_slice(body)?),
-    }
-}
-
-pub fn encode<T: Message + Serialize>(enc: Encoding, msg: &T) -> Vec<u8> {
-    match enc {
-        Encoding::Proto => msg.encode_to_vec(),
-        // Serialising a generated OTLP message to a Vec cannot fail.
-        Encoding::Json => serde_json::to_vec(msg).unwrap_or_else(|_| b"{}".to_vec()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prost::Message;
+    use serde::de::DeserializeOwned;
+    use serde::Serialize;
+
+    pub fn decode<T: Message + Default + DeserializeOwned>(
+        enc: Encoding,
+        body: &[u8],
+    ) -> Result<T, BodyError> {
+        match enc {
+            Encoding::Proto => Ok(T::decode(body)?),
+            Encoding::Json => Ok(serde_json::from_slice(body)?),
+        }
+    }
+
+    pub fn encode<T: Message + Serialize>(enc: Encoding, msg: &T) -> Vec<u8> {
+        match enc {
+            Encoding::Proto => msg.encode_to_vec(),
+            // Serialising a generated OTLP message to a Vec cannot fail.
+            Encoding::Json => serde_json::to_vec(msg).unwrap_or_else(|_| b"{}".to_vec()),
+        }
+    }
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
     use std::io::Write;
 

@@ -1,49 +1,135 @@
 //! The OTLP/gRPC server (tonic), serving the three `Export` services.
+//!
+//! One generic service per signal instead of the generated servers: the
+//! codec decodes straight into the batch type with
+//! [`DecodeRequest`](crate::pdata::DecodeRequest) (sized vectors, see
+//! `pdata/decode.rs`), and the response, always an empty
+//! `Export*ServiceResponse`, is written as zero bytes without building one.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
-    LogsService, LogsServiceServer,
-};
-use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsServiceRequest, ExportLogsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
-    MetricsService, MetricsServiceServer,
-};
-use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
+use bytes::Buf;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tonic::codec::CompressionEncoding;
+use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::codegen::{http, Body, BoxFuture, Service, StdError};
 use tonic::metadata::KeyAndValueRef;
+use tonic::server::{NamedService, UnaryService};
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
-use tonic::{Request, Response, Status};
+use tonic::{Code, Request, Response, Status};
 
 use super::status::to_grpc_status;
 use super::{Core, GrpcServerConfig};
 use crate::error::{ConfigError, StartError};
-use crate::pdata::{ClientInfo, Logs, Metrics, SignalKind, Traces};
-use crate::tls::read_file;
+use crate::pdata::{ClientInfo, DecodeRequest, Logs, Metrics, SignalKind, Traces};
 
-#[derive(Clone)]
-struct Svc {
-    core: Arc<Core>,
-    include_metadata: bool,
+/// Where each signal's service lives.
+trait GrpcSignal: DecodeRequest {
+    const SERVICE: &'static str;
+    const METHOD: &'static str;
 }
 
-impl Svc {
-    fn client<T>(&self, req: &Request<T>) -> ClientInfo {
+impl GrpcSignal for Traces {
+    const SERVICE: &'static str = "opentelemetry.proto.collector.trace.v1.TraceService";
+    const METHOD: &'static str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+}
+
+impl GrpcSignal for Metrics {
+    const SERVICE: &'static str = "opentelemetry.proto.collector.metrics.v1.MetricsService";
+    const METHOD: &'static str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+}
+
+impl GrpcSignal for Logs {
+    const SERVICE: &'static str = "opentelemetry.proto.collector.logs.v1.LogsService";
+    const METHOD: &'static str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+}
+
+/// Decodes requests to `S`; encodes the empty response.
+struct ExportCodec<S>(PhantomData<fn() -> S>);
+
+impl<S: GrpcSignal> Codec for ExportCodec<S> {
+    type Encode = ();
+    type Decode = S;
+    type Encoder = EmptyEncoder;
+    type Decoder = ExportCodec<S>;
+    fn encoder(&mut self) -> EmptyEncoder {
+        EmptyEncoder
+    }
+    fn decoder(&mut self) -> ExportCodec<S> {
+        ExportCodec(PhantomData)
+    }
+}
+
+impl<S: GrpcSignal> Decoder for ExportCodec<S> {
+    type Item = S;
+    type Error = Status;
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<S>, Status> {
+        let n = src.remaining();
+        let decoded = if src.chunk().len() == n {
+            let r = S::decode_request(src.chunk());
+            src.advance(n);
+            r
+        } else {
+            S::decode_request(&src.copy_to_bytes(n))
+        };
+        // grpc-go (upstream) answers an undecodable request with INTERNAL.
+        decoded
+            .map(Some)
+            .map_err(|e| Status::internal(format!("failed to decode Protobuf message: {e}")))
+    }
+}
+
+/// An empty `Export*ServiceResponse` (no `partial_success`) is zero bytes.
+struct EmptyEncoder;
+
+impl Encoder for EmptyEncoder {
+    type Item = ();
+    type Error = Status;
+    fn encode(&mut self, _item: (), _dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        Ok(())
+    }
+}
+
+/// One signal's `Export` service.
+struct ExportService<S> {
+    core: Arc<Core>,
+    include_metadata: bool,
+    max_recv_msg_size: usize,
+    _signal: PhantomData<fn() -> S>,
+}
+
+impl<S> Clone for ExportService<S> {
+    fn clone(&self) -> Self {
+        Self {
+            core: self.core.clone(),
+            include_metadata: self.include_metadata,
+            max_recv_msg_size: self.max_recv_msg_size,
+            _signal: PhantomData,
+        }
+    }
+}
+
+impl<S: GrpcSignal> NamedService for ExportService<S> {
+    const NAME: &'static str = S::SERVICE;
+}
+
+impl<S: GrpcSignal> ExportService<S> {
+    fn new(core: &Arc<Core>, cfg: &GrpcServerConfig) -> Self {
+        Self {
+            core: core.clone(),
+            include_metadata: cfg.include_metadata,
+            max_recv_msg_size: cfg.max_recv_msg_size,
+            _signal: PhantomData,
+        }
+    }
+
+    fn client(&self, req: &Request<S>) -> ClientInfo {
         let mut md = BTreeMap::new();
         if self.include_metadata {
             for kv in req.metadata().iter() {
@@ -58,79 +144,67 @@ impl Svc {
         }
         ClientInfo {
             addr: req.remote_addr(),
-            metadata: Arc::new(md),
+            metadata: if md.is_empty() {
+                super::no_metadata()
+            } else {
+                Arc::new(md)
+            },
         }
     }
 }
 
-#[tonic::async_trait]
-impl TraceService for Svc {
-    async fn export(
-        &self,
-        request: Request<ExportTraceServiceRequest>,
-    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        let client = self.client(&request);
-        let data = Traces {
-            resource_spans: request.into_inner().resource_spans,
-            client,
-        };
-        self.core
-            .export(data)
-            .await
-            .map_err(|e| to_grpc_status(&e))?;
-        Ok(Response::new(ExportTraceServiceResponse {
-            partial_success: None,
-        }))
+impl<S: GrpcSignal> UnaryService<S> for ExportService<S> {
+    type Response = ();
+    type Future = BoxFuture<Response<()>, Status>;
+    fn call(&mut self, request: Request<S>) -> Self::Future {
+        let svc = self.clone();
+        Box::pin(async move {
+            let client = svc.client(&request);
+            let mut data = request.into_inner();
+            data.set_client(client);
+            svc.core
+                .export(data)
+                .await
+                .map_err(|e| to_grpc_status(&e))?;
+            Ok(Response::new(()))
+        })
     }
 }
 
-#[tonic::async_trait]
-impl MetricsService for Svc {
-    async fn export(
-        &self,
-        request: Request<ExportMetricsServiceRequest>,
-    ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
-        let client = self.client(&request);
-        let data = Metrics {
-            resource_metrics: request.into_inner().resource_metrics,
-            client,
-        };
-        self.core
-            .export(data)
-            .await
-            .map_err(|e| to_grpc_status(&e))?;
-        Ok(Response::new(ExportMetricsServiceResponse {
-            partial_success: None,
-        }))
-    }
-}
+impl<S, B> Service<http::Request<B>> for ExportService<S>
+where
+    S: GrpcSignal,
+    B: Body + Send + 'static,
+    B::Error: Into<StdError> + Send + 'static,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Self::Response, Infallible>;
 
-#[tonic::async_trait]
-impl LogsService for Svc {
-    async fn export(
-        &self,
-        request: Request<ExportLogsServiceRequest>,
-    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
-        let client = self.client(&request);
-        let data = Logs {
-            resource_logs: request.into_inner().resource_logs,
-            client,
-        };
-        self.core
-            .export(data)
-            .await
-            .map_err(|e| to_grpc_status(&e))?;
-        Ok(Response::new(ExportLogsServiceResponse {
-            partial_success: None,
-        }))
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        if req.uri().path() != S::METHOD {
+            return Box::pin(async move { Ok(Status::new(Code::Unimplemented, "").into_http()) });
+        }
+        let svc = self.clone();
+        Box::pin(async move {
+            let mut grpc = tonic::server::Grpc::new(ExportCodec::<S>(PhantomData))
+                .accept_compressed(CompressionEncoding::Gzip)
+                .max_decoding_message_size(svc.max_recv_msg_size);
+            Ok(grpc.unary(svc, req).await)
+        })
     }
 }
 
 fn tls_config(cfg: &crate::tls::TlsServerConfig) -> Result<ServerTlsConfig, ConfigError> {
-    let identity = Identity::from_pem(read_file(&cfg.cert_file)?, read_file(&cfg.key_file)?);
+    cfg.versions.require_default("the gRPC server")?;
+    let identity = Identity::from_pem(cfg.cert.read()?, cfg.key.read()?);
     let mut tls = ServerTlsConfig::new().identity(identity);
-    if let Some(ca) = &cfg.client_ca_file {
-        tls = tls.client_ca_root(Certificate::from_pem(read_file(ca)?));
+    if let Some(ca) = &cfg.client_ca {
+        tls = tls.client_ca_root(Certificate::from_pem(ca.read()?));
     }
     Ok(tls)
 }
@@ -159,26 +233,15 @@ pub(super) async fn start(
             .map_err(|e| ConfigError::Tls(e.to_string()))?;
     }
 
-    let svc = Svc {
-        core: core.clone(),
-        include_metadata: cfg.include_metadata,
-    };
-    let max = cfg.max_recv_msg_size;
-    let traces = core.serves(SignalKind::Traces).then(|| {
-        TraceServiceServer::new(svc.clone())
-            .accept_compressed(CompressionEncoding::Gzip)
-            .max_decoding_message_size(max)
-    });
-    let metrics = core.serves(SignalKind::Metrics).then(|| {
-        MetricsServiceServer::new(svc.clone())
-            .accept_compressed(CompressionEncoding::Gzip)
-            .max_decoding_message_size(max)
-    });
-    let logs = core.serves(SignalKind::Logs).then(|| {
-        LogsServiceServer::new(svc.clone())
-            .accept_compressed(CompressionEncoding::Gzip)
-            .max_decoding_message_size(max)
-    });
+    let traces = core
+        .serves(SignalKind::Traces)
+        .then(|| ExportService::<Traces>::new(&core, cfg));
+    let metrics = core
+        .serves(SignalKind::Metrics)
+        .then(|| ExportService::<Metrics>::new(&core, cfg));
+    let logs = core
+        .serves(SignalKind::Logs)
+        .then(|| ExportService::<Logs>::new(&core, cfg));
     let router = builder
         .add_optional_service(traces)
         .add_optional_service(metrics)

@@ -18,15 +18,6 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsServiceRequest, ExportLogsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -36,8 +27,8 @@ use tonic::Code;
 use super::body::{self, BodyError, Encoding};
 use super::status::{grpc_code, http_status_for, rpc_status};
 use super::{Core, HttpServerConfig};
-use crate::error::StartError;
-use crate::pdata::{ClientInfo, Logs, Metrics, SignalKind, Traces};
+use crate::error::{ConsumeError, StartError};
+use crate::pdata::{ClientInfo, DecodeRequest, Logs, Metrics, SignalKind, Traces};
 
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -111,12 +102,45 @@ fn client_info(state: &State, req: &Request<Incoming>, remote: SocketAddr) -> Cl
     }
     ClientInfo {
         addr: Some(remote),
-        metadata: Arc::new(md),
+        metadata: if md.is_empty() {
+            super::no_metadata()
+        } else {
+            Arc::new(md)
+        },
     }
 }
 
 async fn handle(
     state: Arc<State>,
+    req: Request<Incoming>,
+    remote: SocketAddr,
+) -> Result<Resp, Infallible> {
+    let Some(cors) = state
+        .cfg
+        .cors
+        .as_ref()
+        .filter(|c| !c.allowed_origins.is_empty())
+    else {
+        return handle_otlp(&state, req, remote).await;
+    };
+    if req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        let mut r = Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        *r.headers_mut() = cors.preflight(req.headers());
+        return Ok(r);
+    }
+    let request_headers = req.headers().clone();
+    let mut r = handle_otlp(&state, req, remote).await?;
+    cors.actual(&request_headers, r.headers_mut());
+    Ok(r)
+}
+
+async fn handle_otlp(
+    state: &State,
     req: Request<Incoming>,
     remote: SocketAddr,
 ) -> Result<Resp, Infallible> {
@@ -156,7 +180,7 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let client = client_info(&state, &req, remote);
+    let client = client_info(state, &req, remote);
     let limit = state.cfg.max_request_body_size;
     let raw = match Limited::new(req.into_body(), limit).collect().await {
         Ok(c) => c.to_bytes(),
@@ -172,7 +196,7 @@ async fn handle(
     let decoded = body::decompress(&content_encoding, raw, limit);
     let result = match decoded {
         Err(e) => Err(e),
-        Ok(b) => Ok(dispatch(&state, kind, enc, &b, client).await),
+        Ok(b) => Ok(dispatch(state, kind, enc, &b, client).await),
     };
     Ok(match result {
         Err(e) => status_response(enc, Code::InvalidArgument, &e.to_string(), None),
@@ -189,51 +213,33 @@ async fn dispatch(
     client: ClientInfo,
 ) -> Resp {
     let outcome = match kind {
-        SignalKind::Traces => match body::decode::<ExportTraceServiceRequest>(enc, b) {
-            Ok(r) => Ok(state
-                .core
-                .export(Traces {
-                    resource_spans: r.resource_spans,
-                    client,
-                })
-                .await),
-            Err(e) => Err(e),
-        },
-        SignalKind::Metrics => match body::decode::<ExportMetricsServiceRequest>(enc, b) {
-            Ok(r) => Ok(state
-                .core
-                .export(Metrics {
-                    resource_metrics: r.resource_metrics,
-                    client,
-                })
-                .await),
-            Err(e) => Err(e),
-        },
-        SignalKind::Logs => match body::decode::<ExportLogsServiceRequest>(enc, b) {
-            Ok(r) => Ok(state
-                .core
-                .export(Logs {
-                    resource_logs: r.resource_logs,
-                    client,
-                })
-                .await),
-            Err(e) => Err(e),
-        },
+        SignalKind::Traces => forward::<Traces>(state, enc, b, client).await,
+        SignalKind::Metrics => forward::<Metrics>(state, enc, b, client).await,
+        SignalKind::Logs => forward::<Logs>(state, enc, b, client).await,
     };
     match outcome {
         Err(e) => status_response(enc, Code::InvalidArgument, &e.to_string(), None),
         Ok(Err(e)) => status_response(enc, grpc_code(&e), e.message(), e.retry_after()),
         // An empty response, as upstream's JSON marshaller writes it.
         Ok(Ok(())) if enc == Encoding::Json => encoded(StatusCode::OK, enc, b"{}".to_vec()),
-        Ok(Ok(())) => {
-            let body = match kind {
-                SignalKind::Traces => body::encode(enc, &ExportTraceServiceResponse::default()),
-                SignalKind::Metrics => body::encode(enc, &ExportMetricsServiceResponse::default()),
-                SignalKind::Logs => body::encode(enc, &ExportLogsServiceResponse::default()),
-            };
-            encoded(StatusCode::OK, enc, body)
-        }
+        // An empty `Export*ServiceResponse` is zero bytes in protobuf.
+        Ok(Ok(())) => encoded(StatusCode::OK, enc, Vec::new()),
     }
+}
+
+/// Decodes a body as `S` and hands it downstream.
+async fn forward<S: DecodeRequest>(
+    state: &State,
+    enc: Encoding,
+    b: &[u8],
+    client: ClientInfo,
+) -> Result<Result<(), ConsumeError>, BodyError> {
+    let mut data = match enc {
+        Encoding::Proto => S::decode_request(b)?,
+        Encoding::Json => S::from_request(serde_json::from_slice(b)?),
+    };
+    data.set_client(client);
+    Ok(state.core.export(data).await)
 }
 
 /// Resolves once shutdown was requested (or the sender is gone).

@@ -6,6 +6,7 @@
 //! dropped.
 
 mod body;
+pub mod cors;
 mod grpc;
 mod http;
 pub mod status;
@@ -72,6 +73,8 @@ pub struct HttpServerConfig {
     pub keep_alives_enabled: bool,
     /// Time allowed to receive request headers (1m since Alloy v1.18).
     pub read_header_timeout: Duration,
+    /// The `cors` block; `None` (or no allowed origins) disables CORS.
+    pub cors: Option<cors::CorsConfig>,
 }
 
 impl Default for HttpServerConfig {
@@ -86,6 +89,7 @@ impl Default for HttpServerConfig {
             tls: None,
             keep_alives_enabled: true,
             read_header_timeout: Duration::from_secs(60),
+            cors: None,
         }
     }
 }
@@ -95,6 +99,13 @@ impl Default for HttpServerConfig {
 pub struct OtlpReceiverConfig {
     pub grpc: Option<GrpcServerConfig>,
     pub http: Option<HttpServerConfig>,
+}
+
+/// The metadata of a request without any (or with `include_metadata`
+/// off): one shared empty map instead of an allocation per request.
+fn no_metadata() -> Arc<crate::pdata::Metadata> {
+    static EMPTY: std::sync::OnceLock<Arc<crate::pdata::Metadata>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Arc::default).clone()
 }
 
 /// Receiver counters for one transport, one set per signal.

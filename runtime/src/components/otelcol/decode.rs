@@ -89,9 +89,11 @@ fn optional_path(body: &Arguments, name: &str) -> Result<Option<PathBuf>> {
     Ok(optional_string(body, name)?.map(PathBuf::from))
 }
 
-/// The consumers of one `output` list.
-fn fanout(body: &Arguments, signal: &str) -> Result<Fanout> {
-    let capsules: Vec<HostCapsule> = body.get_or(signal, Vec::new())?;
+/// The consumers of a list of `otelcol.Consumer` capsules (an `output`
+/// list, the `tracing` block's `write_to`).
+/// `what` names the list in errors.
+pub(crate) fn consumers(body: &Arguments, name: &str, what: &str) -> Result<Fanout> {
+    let capsules: Vec<HostCapsule> = body.get_or(name, Vec::new())?;
     let consumers = capsules
         .iter()
         .map(|capsule| {
@@ -100,13 +102,18 @@ fn fanout(body: &Arguments, signal: &str) -> Result<Fanout> {
                 .map(|c| c.0.clone() as Arc<dyn Consumer>)
                 .ok_or_else(|| {
                     err(format!(
-                        "output.{signal}: expected {CONSUMER_TYPE}, got capsule({:?})",
+                        "{what}: expected {CONSUMER_TYPE}, got capsule({:?})",
                         capsule.type_name()
                     ))
                 })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Fanout::new(consumers))
+}
+
+/// The consumers of one `output` list.
+fn fanout(body: &Arguments, signal: &str) -> Result<Fanout> {
+    consumers(body, signal, &format!("output.{signal}"))
 }
 
 fn outputs(args: &Arguments) -> Result<Outputs> {
@@ -120,33 +127,80 @@ fn outputs(args: &Arguments) -> Result<Outputs> {
     })
 }
 
+/// `<name>_file` or `<name>_pem` (upstream refuses both at once).
+fn pem(tls: &Arguments, prefix: &str, name: &str) -> Result<Option<otel::Pem>> {
+    let file = optional_path(tls, &format!("{name}_file"))?;
+    // `key_pem` is a secret upstream; the certificates are plain strings.
+    let inline = if name == "key" {
+        tls.get::<crate::value::Secret>("key_pem")?
+            .map(|s| s.reveal().to_owned())
+            .filter(|s| !s.is_empty())
+    } else {
+        optional_string(tls, &format!("{name}_pem"))?
+    };
+    match (file, inline) {
+        (Some(_), Some(_)) => Err(err(format!(
+            "{prefix}: provide only one of {name}_file or {name}_pem"
+        ))),
+        (Some(path), None) => Ok(Some(otel::Pem::File(path))),
+        (None, Some(text)) => Ok(Some(otel::Pem::Inline(text))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// `min_version` / `max_version`, and refusals of the settings of a `tls`
+/// block this runtime cannot honour.
+fn tls_common(tls: &Arguments, prefix: &str) -> Result<otel::TlsVersions> {
+    refuse(tls, prefix, &["curve_preferences", "reload_interval"])?;
+    refuse_blocks(tls, prefix, &["tpm"])?;
+    let cipher_suites: Vec<String> = tls.get_or("cipher_suites", Vec::new())?;
+    if !cipher_suites.is_empty() {
+        return Err(err(format!(
+            "{prefix}cipher_suites is not supported by this runtime yet"
+        )));
+    }
+    for flag in [
+        "include_insecure_cipher_suites",
+        "include_system_ca_certs_pool",
+    ] {
+        if tls.get_or(flag, false)? {
+            return Err(err(format!(
+                "{prefix}{flag} is not supported by this runtime yet"
+            )));
+        }
+    }
+    let d = otel::TlsVersions::default();
+    let version = |name: &str, default| -> Result<otel::TlsVersion> {
+        match optional_string(tls, name)? {
+            None => Ok(default),
+            Some(text) => {
+                otel::TlsVersion::parse(&text).map_err(|e| err(format!("{prefix}{name}: {e}")))
+            }
+        }
+    };
+    Ok(otel::TlsVersions {
+        min: version("min_version", d.min)?,
+        max: version("max_version", d.max)?,
+    })
+}
+
 fn server_tls(body: &Arguments, block: &str) -> Result<Option<otel::TlsServerConfig>> {
     let Some(tls) = body.block("tls") else {
         return Ok(None);
     };
     let prefix = format!("{block}tls.");
-    refuse(
-        &tls.body,
-        &prefix,
-        &[
-            "ca_pem",
-            "cert_pem",
-            "key_pem",
-            "ca_file",
-            "min_version",
-            "max_version",
-            "cipher_suites",
-            "curve_preferences",
-        ],
-    )?;
-    let cert_file = optional_path(&tls.body, "cert_file")?
-        .ok_or_else(|| err(format!("{prefix}cert_file is required")))?;
-    let key_file = optional_path(&tls.body, "key_file")?
-        .ok_or_else(|| err(format!("{prefix}key_file is required")))?;
+    let tls = &tls.body;
+    refuse(tls, &prefix, &["ca_pem", "ca_file"])?;
+    let versions = tls_common(tls, &prefix)?;
+    let cert = pem(tls, &prefix, "cert")?
+        .ok_or_else(|| err(format!("{prefix}cert_file or cert_pem is required")))?;
+    let key = pem(tls, &prefix, "key")?
+        .ok_or_else(|| err(format!("{prefix}key_file or key_pem is required")))?;
     Ok(Some(otel::TlsServerConfig {
-        cert_file,
-        key_file,
-        client_ca_file: optional_path(&tls.body, "client_ca_file")?,
+        cert,
+        key,
+        client_ca: optional_path(tls, "client_ca_file")?.map(otel::Pem::File),
+        versions,
     }))
 }
 
@@ -155,27 +209,50 @@ fn client_tls(body: &Arguments, block: &str) -> Result<otel::TlsClientConfig> {
         return Ok(otel::TlsClientConfig::default());
     };
     let prefix = format!("{block}tls.");
-    refuse(
-        &tls.body,
-        &prefix,
-        &[
-            "ca_pem",
-            "cert_pem",
-            "key_pem",
-            "min_version",
-            "max_version",
-            "cipher_suites",
-            "curve_preferences",
-        ],
-    )?;
+    let tls = &tls.body;
+    let versions = tls_common(tls, &prefix)?;
     Ok(otel::TlsClientConfig {
-        insecure: tls.body.get_or("insecure", false)?,
-        insecure_skip_verify: tls.body.get_or("insecure_skip_verify", false)?,
-        ca_file: optional_path(&tls.body, "ca_file")?,
-        cert_file: optional_path(&tls.body, "cert_file")?,
-        key_file: optional_path(&tls.body, "key_file")?,
-        server_name: optional_string(&tls.body, "server_name")?,
+        insecure: tls.get_or("insecure", false)?,
+        insecure_skip_verify: tls.get_or("insecure_skip_verify", false)?,
+        ca: pem(tls, &prefix, "ca")?,
+        cert: pem(tls, &prefix, "cert")?,
+        key: pem(tls, &prefix, "key")?,
+        server_name: optional_string(tls, "server_name")?,
+        versions,
     })
+}
+
+/// `grpc > keepalive` of the receiver: the HTTP/2 ping interval and its
+/// timeout. Connection-age limits and the ping enforcement policy have no
+/// equivalent in the HTTP/2 server used here and are refused by name.
+fn server_keepalive(body: &Arguments, cfg: &mut otel::GrpcServerConfig) -> Result<()> {
+    let Some(keepalive) = body.block("keepalive") else {
+        return Ok(());
+    };
+    refuse_blocks(&keepalive.body, "grpc.keepalive.", &["enforcement_policy"])?;
+    let Some(params) = keepalive.body.block("server_parameters") else {
+        return Ok(());
+    };
+    let params = &params.body;
+    for name in [
+        "max_connection_idle",
+        "max_connection_age",
+        "max_connection_age_grace",
+    ] {
+        let infinite = params
+            .get::<String>(name)
+            .ok()
+            .flatten()
+            .is_some_and(|v| v == "infinity");
+        if params.attribute(name).is_some() && !infinite {
+            return Err(err(format!(
+                "grpc.keepalive.server_parameters.{name} is not supported by this runtime yet"
+            )));
+        }
+    }
+    cfg.keepalive_time = params.get_or("time", cfg.keepalive_time)?;
+    cfg.keepalive_timeout = params.get_or("timeout", cfg.keepalive_timeout)?;
+    Ok(())
 }
 
 /// `otelcol.receiver.otlp`.
@@ -185,7 +262,6 @@ pub(super) fn receiver(args: &Arguments) -> Result<(otel::OtlpReceiverConfig, Ou
         Some(block) => {
             let body = &block.body;
             refuse(body, "grpc.", &["auth", "write_buffer_size"])?;
-            refuse_blocks(body, "grpc.", &["keepalive"])?;
             let transport: String = body.get_or("transport", "tcp".to_owned())?;
             if transport != "tcp" {
                 return Err(err(format!(
@@ -193,14 +269,16 @@ pub(super) fn receiver(args: &Arguments) -> Result<(otel::OtlpReceiverConfig, Ou
                 )));
             }
             let defaults = otel::GrpcServerConfig::default();
-            Some(otel::GrpcServerConfig {
+            let mut cfg = otel::GrpcServerConfig {
                 endpoint: body.get_or("endpoint", defaults.endpoint.clone())?,
                 max_recv_msg_size: size(body, "max_recv_msg_size", defaults.max_recv_msg_size)?,
                 max_concurrent_streams: body.get("max_concurrent_streams")?,
                 include_metadata: body.get_or("include_metadata", false)?,
                 tls: server_tls(body, "grpc.")?,
                 ..defaults
-            })
+            };
+            server_keepalive(body, &mut cfg)?;
+            Some(cfg)
         }
     };
     let http = match args.block("http") {
@@ -208,7 +286,17 @@ pub(super) fn receiver(args: &Arguments) -> Result<(otel::OtlpReceiverConfig, Ou
         Some(block) => {
             let body = &block.body;
             refuse(body, "http.", &["auth"])?;
-            refuse_blocks(body, "http.", &["cors"])?;
+            let cors = match body.block("cors") {
+                None => None,
+                Some(block) => Some(otel::CorsConfig {
+                    allowed_origins: block.body.get_or("allowed_origins", Vec::new())?,
+                    allowed_headers: block
+                        .body
+                        .get_or("allowed_headers", vec!["X-Requested-With".to_owned()])?,
+                    exposed_headers: block.body.get_or("exposed_headers", Vec::new())?,
+                    max_age: block.body.get_or("max_age", 0)?,
+                }),
+            };
             let defaults = otel::HttpServerConfig::default();
             Some(otel::HttpServerConfig {
                 endpoint: body.get_or("endpoint", defaults.endpoint.clone())?,
@@ -227,6 +315,7 @@ pub(super) fn receiver(args: &Arguments) -> Result<(otel::OtlpReceiverConfig, Ou
                 keep_alives_enabled: body.get_or("keep_alives_enabled", true)?,
                 read_header_timeout: body
                     .get_or("read_header_timeout", defaults.read_header_timeout)?,
+                cors,
             })
         }
     };
@@ -367,14 +456,20 @@ pub(super) fn attributes(args: &Arguments) -> Result<(otel::AttributesConfig, Ou
     Ok((cfg, outputs(args)?))
 }
 
+/// `client > compression`. zlib and deflate exist for OTLP/HTTP only (the
+/// gRPC exporter refuses them, as upstream's configgrpc does); zstd, snappy
+/// and lz4 are valid upstream but need codecs this runtime does not carry.
 fn compression(body: &Arguments) -> Result<otel::Compression> {
     let text: String = body.get_or("compression", "gzip".to_owned())?;
     match text.as_str() {
         "gzip" => Ok(otel::Compression::Gzip),
         "" | "none" => Ok(otel::Compression::None),
-        other => Err(err(format!(
-            "client.compression {other:?} is not supported by this runtime (gzip or none)"
+        "zlib" => Ok(otel::Compression::Zlib),
+        "deflate" => Ok(otel::Compression::Deflate),
+        other @ ("zstd" | "snappy" | "lz4" | "x-snappy-framed") => Err(err(format!(
+            "client.compression {other:?} is not supported by this runtime yet (gzip, zlib, deflate or none)"
         ))),
+        other => Err(err(format!("client.compression: unsupported compression type {other:?}"))),
     }
 }
 
@@ -441,9 +536,17 @@ pub(super) fn exporter_grpc(args: &Arguments) -> Result<otel::OtlpGrpcConfig> {
         "client.",
         &["auth", "authority", "read_buffer_size"],
     )?;
-    refuse_blocks(client, "client.", &["keepalive"])?;
     let d = otel::OtlpGrpcConfig::default();
+    let keepalive = match client.block("keepalive") {
+        None => None,
+        Some(block) => Some(otel::ClientKeepalive {
+            ping_wait: block.body.get("ping_wait")?,
+            ping_response_timeout: block.body.get("ping_response_timeout")?,
+            ping_without_stream: block.body.get_or("ping_without_stream", false)?,
+        }),
+    };
     Ok(otel::OtlpGrpcConfig {
+        keepalive,
         endpoint: client.require("endpoint")?,
         compression: compression(client)?,
         headers: headers(client)?,

@@ -32,6 +32,8 @@
 
 mod decode;
 
+pub(crate) use decode::consumers;
+
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
@@ -43,7 +45,7 @@ use tokio::sync::Notify;
 use crate::component::{
     Arguments, BoxFuture, Component, ComponentError, Context, Health, Registration, Shutdown,
 };
-use crate::metrics::TextCollector;
+use crate::metrics::{Metric, MetricFamily, MetricKind, MetricValue};
 use crate::value::{CapsuleValue, Object, Value};
 
 /// The catalogue's capsule type of `input` exports and `output` lists.
@@ -77,6 +79,46 @@ pub(super) fn registrations() -> Vec<Registration> {
         .ok()
     })
     .collect()
+}
+
+/// A component's otelcol registry as the runtime's metric families.
+fn families(registry: &otel::Registry) -> Vec<MetricFamily> {
+    registry
+        .gather()
+        .into_iter()
+        .map(|fam| MetricFamily {
+            kind: match fam.kind {
+                otel::telemetry::MetricKind::Counter => MetricKind::Counter,
+                otel::telemetry::MetricKind::Gauge => MetricKind::Gauge,
+                otel::telemetry::MetricKind::Histogram => MetricKind::Histogram,
+            },
+            name: fam.name,
+            help: fam.help,
+            metrics: fam
+                .series
+                .into_iter()
+                .map(|(mut labels, value)| {
+                    labels.sort();
+                    Metric {
+                        labels,
+                        value: match value {
+                            otel::SampleValue::Counter(v) => MetricValue::Scalar(v as f64),
+                            otel::SampleValue::Gauge(v) => MetricValue::Scalar(v as f64),
+                            otel::SampleValue::Histogram {
+                                buckets,
+                                sum,
+                                count,
+                            } => MetricValue::Histogram {
+                                buckets,
+                                sum,
+                                count,
+                            },
+                        },
+                    }
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The value of an `otelcol.Consumer` capsule: what `output` lists hold.
@@ -312,7 +354,7 @@ impl OtelComponent {
         let telemetry = otel::Registry::new();
         let rendered = telemetry.clone();
         ctx.metrics
-            .register_collector(Arc::new(TextCollector(move || rendered.encode_text(&[]))));
+            .register_collector(Arc::new(move || families(&rendered)));
         let input = kind.has_input().then(|| {
             let input = Arc::new(ForwardingConsumer::new(&ctx.id));
             let mut exports = Object::new();
