@@ -76,13 +76,74 @@ fn corpus_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-#[test]
-fn fast_path_agrees_with_the_parser_on_the_corpus() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance");
+/// Every file of the conformance corpus (`ALLOY_CONFORMANCE_DIR`, else
+/// `../shared/conformance` beside the workspace). Empty when the corpus is
+/// absent, which fails under `ALLOY_REQUIRE_CONFORMANCE=1` as every corpus
+/// suite does.
+fn corpus(test: &str) -> Vec<std::path::PathBuf> {
+    let dir = match std::env::var_os("ALLOY_CONFORMANCE_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"),
+    };
     let mut files = Vec::new();
     corpus_files(&dir, &mut files);
+    files.sort();
     if files.is_empty() {
-        eprintln!("conformance corpus not found at {}; skipped", dir.display());
+        assert!(
+            std::env::var("ALLOY_REQUIRE_CONFORMANCE").as_deref() != Ok("1"),
+            "{test}: conformance corpus not found at {} and ALLOY_REQUIRE_CONFORMANCE=1",
+            dir.display()
+        );
+        eprintln!(
+            "{test}: conformance corpus not found at {}; skipped",
+            dir.display()
+        );
+    }
+    files
+}
+
+/// Single-byte edits of every corpus file (deterministic, several per
+/// file): the near-misses a hand-written second route is most likely to
+/// accept wrongly. `agrees` asserts the fast route never accepts what the
+/// parser rejects, and formats what it accepts as the tree route does.
+#[test]
+fn fast_path_agrees_with_the_parser_on_mutated_corpus_files() {
+    const BYTES: &[u8] = b"{}[]()\"'`/*#=,.:\n\t x0-+!";
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound.max(1) as u64) as usize
+    };
+    let (mut tried, mut taken) = (0, 0);
+    for path in corpus("fast_path_agrees_with_the_parser_on_mutated_corpus_files") {
+        let Ok(src) = std::fs::read(&path) else {
+            continue;
+        };
+        for _ in 0..4 {
+            let mut edited = src.clone();
+            let at = next(edited.len() + 1);
+            match next(3) {
+                0 if at < edited.len() => {
+                    edited.remove(at);
+                }
+                1 if at < edited.len() => edited[at] = BYTES[next(BYTES.len())],
+                _ => edited.insert(at, BYTES[next(BYTES.len())]),
+            }
+            tried += 1;
+            if agrees(&edited) {
+                taken += 1;
+            }
+        }
+    }
+    eprintln!("fast route took {taken} of {tried} edited files");
+}
+
+#[test]
+fn fast_path_agrees_with_the_parser_on_the_corpus() {
+    let files = corpus("fast_path_agrees_with_the_parser_on_the_corpus");
+    if files.is_empty() {
         return;
     }
     let (mut clean, mut taken) = (0, 0);
