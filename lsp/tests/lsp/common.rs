@@ -242,6 +242,26 @@ impl Client {
         .await;
     }
 
+    /// A request about one position of a document (hover, definition,
+    /// ...), which must succeed.
+    pub async fn at(&mut self, method: &str, uri: &str, position: Value) -> Value {
+        self.request(
+            method,
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{method}: {e}"))
+    }
+
+    /// The Markdown text of a hover, which must be there.
+    pub async fn hover_text(&mut self, uri: &str, position: Value) -> String {
+        let hover = self.at("textDocument/hover", uri, position).await;
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no hover text in {hover}"))
+            .to_owned()
+    }
+
     pub async fn shutdown(mut self) -> alloy_lsp::Outcome {
         let _ = self.request("shutdown", Value::Null).await;
         self.notify("exit", Value::Null).await;

@@ -58,26 +58,12 @@ async fn import_file_namespaces_complete_hover_and_jump() {
     // Hover on the instance's name and on an argument.
     let text = format!("{head}lib.sink \"x\" {{\n\turl = \"http://x\"\n}}\n");
     client.change(&uri, 3, &text).await;
-    let hover = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": find(&text, "lib.sink", 5)}),
-        )
-        .await
-        .expect("hover");
-    let value = hover["contents"]["value"].as_str().expect("hover text");
+    let value = client.hover_text(&uri, find(&text, "lib.sink", 5)).await;
     assert!(
         value.contains("lib.sink") && value.contains("`url` (required)"),
         "{value}"
     );
-    let hover = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": find(&text, "url =", 1)}),
-        )
-        .await
-        .expect("hover");
-    let value = hover["contents"]["value"].as_str().expect("hover text");
+    let value = client.hover_text(&uri, find(&text, "url =", 1)).await;
     assert!(value.contains("where to push"), "{value}");
     // The exports of an instance are references elsewhere.
     let text2 =
@@ -99,12 +85,8 @@ async fn import_file_namespaces_complete_hover_and_jump() {
     client.change(&uri, 5, &text).await;
     // Definition: the declare in the imported file.
     let def = client
-        .request(
-            "textDocument/definition",
-            json!({"textDocument": {"uri": uri}, "position": find(&text, "lib.sink", 5)}),
-        )
-        .await
-        .expect("definition");
+        .at("textDocument/definition", &uri, find(&text, "lib.sink", 5))
+        .await;
     assert_eq!(def["uri"], dir.uri("lib/sink.alloy"));
     assert_eq!(def["range"]["start"], json!({"line": 0, "character": 0}));
     assert_eq!(def["range"]["end"], json!({"line": 0, "character": 14}));
@@ -128,12 +110,12 @@ async fn import_string_is_read_and_remote_imports_offer_nothing() {
     let text = text.replace("\n\n\n", "\n\nm.add \"x\" {\n\ta = 1\n}\n");
     client.change("untitled:imports", 2, &text).await;
     let def = client
-        .request(
+        .at(
             "textDocument/definition",
-            json!({"textDocument": {"uri": "untitled:imports"}, "position": find(&text, "m.add", 2)}),
+            "untitled:imports",
+            find(&text, "m.add", 2),
         )
-        .await
-        .expect("definition");
+        .await;
     assert_eq!(def["range"]["start"], json!({"line": 0, "character": 14}));
     // Remote namespaces and broken imports never fail a request.
     for marked in [
@@ -182,25 +164,14 @@ async fn foreach_var_arguments_and_template() {
     let text = "foreach \"f\" {\n\tcollection = [\"a:1\"]\n\tvar        = \"each\"\n\n\ttemplate {\n\t\tprometheus.scrape \"s\" {\n\t\t\ttargets    = [{\"__address__\" = each}]\n\t\t\tforward_to = []\n\t\t}\n\t}\n}\n";
     client.open("untitled:fe4", text).await;
     let used = find(text, "= each}", 3);
-    let hover = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": "untitled:fe4"}, "position": used}),
-        )
-        .await
-        .expect("hover");
-    let value = hover["contents"]["value"].as_str().expect("hover text");
+    let value = client.hover_text("untitled:fe4", used.clone()).await;
     assert!(
         value.contains("foreach variable") && value.contains("foreach \"f\""),
         "{value}"
     );
     let def = client
-        .request(
-            "textDocument/definition",
-            json!({"textDocument": {"uri": "untitled:fe4"}, "position": used}),
-        )
-        .await
-        .expect("definition");
+        .at("textDocument/definition", "untitled:fe4", used)
+        .await;
     assert_eq!(def["range"]["start"], find(text, "\"each\"", 0));
 }
 

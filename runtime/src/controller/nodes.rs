@@ -594,6 +594,15 @@ fn evaluate_export(
     })
 }
 
+/// Upstream's wording for a config block whose arguments cannot be honoured.
+fn config_block_failure(file: &FileCtx, block: &Block, message: String) -> Vec<Diagnostic> {
+    vec![Diagnostic::at_block(
+        file,
+        block,
+        format!("Failed to evaluate node for config block: {message}"),
+    )]
+}
+
 /// The `logging` block: level and format; `destination` other than stderr
 /// and `write_to` are refused rather than ignored.
 fn evaluate_logging(
@@ -601,13 +610,7 @@ fn evaluate_logging(
     block: &Block,
     file: &FileCtx,
 ) -> Result<Outcome, Vec<Diagnostic>> {
-    let fail = |message: String| {
-        vec![Diagnostic::at_block(
-            file,
-            block,
-            format!("Failed to evaluate node for config block: {message}"),
-        )]
-    };
+    let fail = |message: String| config_block_failure(file, block, message);
     let body = decode_body(block.statements(), env.scope, &config_schema("logging"))
         .map_err(|e| vec![Diagnostic::eval(file, block, &e)])?;
     let level: String = body
@@ -649,13 +652,7 @@ fn evaluate_tracing(
     block: &Block,
     file: &FileCtx,
 ) -> Result<Outcome, Vec<Diagnostic>> {
-    let fail = |message: String| {
-        vec![Diagnostic::at_block(
-            file,
-            block,
-            format!("Failed to evaluate node for config block: {message}"),
-        )]
-    };
+    let fail = |message: String| config_block_failure(file, block, message);
     let eval_err = |e: crate::eval::EvalError| vec![Diagnostic::eval(file, block, &e)];
     let body =
         decode_body(block.statements(), env.scope, &config_schema("tracing")).map_err(eval_err)?;
