@@ -15,8 +15,10 @@
 //! Skipped (a "skipped:" line) when `python3 -c "import opentelemetry.sdk"`
 //! fails, unless `ALLOY_REQUIRE_PEERS=1`, in which case that is a failure.
 
+mod run_support;
+
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -28,37 +30,10 @@ use alloy_otelcol::{
 };
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+use run_support::{free_port, peers_available};
 
 const ATTR_KEY: &str = "alloy.pipeline";
 const ATTR_VALUE: &str = "run_otlp";
-
-fn peers_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import opentelemetry.sdk"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("ALLOY_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "ALLOY_REQUIRE_PEERS=1 but the OpenTelemetry Python SDK is not importable; run: \
-             python3 -m pip install -r otelcol/tests/peers/requirements.txt"
-        );
-        println!(
-            "skipped: OpenTelemetry Python SDK not installed \
-             (pip install -r otelcol/tests/peers/requirements.txt)"
-        );
-    }
-    ok
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
 
 /// A plain HTTP/1.0 GET on loopback: status and body.
 fn http_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {

@@ -30,24 +30,7 @@ use alloy_otelcol::{
     SignalKind,
 };
 use opentelemetry_proto::tonic::common::v1::any_value;
-use run_support::{eventually, free_port, metric, Alloy, TempDir};
-
-fn peers_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import opentelemetry.sdk"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("ALLOY_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "ALLOY_REQUIRE_PEERS=1 but the OpenTelemetry Python SDK is not importable"
-        );
-        println!("skipped: OpenTelemetry Python SDK not installed");
-    }
-    ok
-}
+use run_support::{eventually, free_port, metric, peers_available, Alloy, TempDir};
 
 /// Runs the Python peer (`otelcol/tests/peers/otlp_peer.py`) and returns
 /// the JSON it prints last.

@@ -54,6 +54,30 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Whether the OpenTelemetry Python SDK (the real peer of the OTLP tests)
+/// can be imported. Absent, the caller skips with a "skipped:" line, unless
+/// `ALLOY_REQUIRE_PEERS=1` makes that a failure.
+pub fn peers_available() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import opentelemetry.sdk"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var("ALLOY_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "ALLOY_REQUIRE_PEERS=1 but the OpenTelemetry Python SDK is not importable; run: \
+             python3 -m pip install -r otelcol/tests/peers/requirements.txt"
+        );
+        println!(
+            "skipped: OpenTelemetry Python SDK not installed \
+             (pip install -r otelcol/tests/peers/requirements.txt)"
+        );
+    }
+    ok
+}
+
 /// A running `alloy run`; killed on drop if still running.
 pub struct Alloy {
     pub child: Option<Child>,

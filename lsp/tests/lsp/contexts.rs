@@ -9,13 +9,7 @@ use crate::common::*;
 async fn complete_at(client: &mut Client, uri: &str, marked: &str) -> Value {
     let (text, position) = cursor(marked);
     client.open(uri, &text).await;
-    client
-        .request(
-            "textDocument/completion",
-            json!({"textDocument": {"uri": uri}, "position": position}),
-        )
-        .await
-        .expect("completion")
+    client.at("textDocument/completion", uri, position).await
 }
 
 const LIB: &str = "declare \"sink\" {\n\targument \"url\" {\n\t\tcomment = \"where to push\"\n\t}\n\targument \"tenant\" {\n\t\toptional = true\n\t}\n\texport \"receiver\" {\n\t\tvalue = 1\n\t}\n}\n";
@@ -42,13 +36,7 @@ async fn import_file_namespaces_complete_hover_and_jump() {
     let body = format!("{head}lib.sink \"x\" {{\n\t|\n}}\n");
     let (text, position) = cursor(&body);
     client.change(&uri, 2, &text).await;
-    let result = client
-        .request(
-            "textDocument/completion",
-            json!({"textDocument": {"uri": uri}, "position": position}),
-        )
-        .await
-        .expect("completion");
+    let result = client.at("textDocument/completion", &uri, position).await;
     let names = labels(&result);
     assert!(
         names.contains(&"url".to_owned()) && names.contains(&"tenant".to_owned()),
@@ -70,13 +58,7 @@ async fn import_file_namespaces_complete_hover_and_jump() {
         format!("{text}\nloki.source.file \"f\" {{\n\ttargets    = []\n\tforward_to = [|]\n}}\n");
     let (text2, position) = cursor(&text2);
     client.change(&uri, 4, &text2).await;
-    let result = client
-        .request(
-            "textDocument/completion",
-            json!({"textDocument": {"uri": uri}, "position": position}),
-        )
-        .await
-        .expect("completion");
+    let result = client.at("textDocument/completion", &uri, position).await;
     assert!(
         labels(&result).contains(&"lib.sink.x.receiver".to_owned()),
         "{:?}",
@@ -364,13 +346,7 @@ async fn completion_sees_every_edit_through_the_reparsed_tree() {
     let v3 = v2.replace("remote_write \"a\"", "remote_write \"b\"");
     client.change(uri, 3, &v3).await;
     let position = find(&v3, "forward_to = [", 14);
-    let result = client
-        .request(
-            "textDocument/completion",
-            json!({"textDocument": {"uri": uri}, "position": position}),
-        )
-        .await
-        .expect("completion");
+    let result = client.at("textDocument/completion", uri, position.clone()).await;
     let names = labels(&result);
     assert!(
         names.contains(&"prometheus.remote_write.b.receiver".to_owned()),
@@ -381,12 +357,6 @@ async fn completion_sees_every_edit_through_the_reparsed_tree() {
     let v4 =
         format!("{v3}\nloki.write \"l\" {{\n\tendpoint {{\n\t\turl = \"http://l\"\n\t}}\n}}\n");
     client.change(uri, 4, &v4).await;
-    let result = client
-        .request(
-            "textDocument/completion",
-            json!({"textDocument": {"uri": uri}, "position": position}),
-        )
-        .await
-        .expect("completion");
+    let result = client.at("textDocument/completion", uri, position).await;
     assert!(labels(&result).contains(&"prometheus.remote_write.b.receiver".to_owned()));
 }

@@ -7,6 +7,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use alloy_otelcol::exporter::{QueuedExporter, Transport};
 use alloy_otelcol::processor::attributes::{ActionConfig, ActionKind, AttrValue};
 use alloy_otelcol::*;
 use bytes::Bytes;
@@ -135,24 +136,10 @@ async fn run(args: Args) -> Result<(), BoxError> {
                 retry_on_failure: retry,
                 ..Default::default()
             };
-            let e = Arc::new(OtlpGrpcExporter::new(
-                "otelcol.exporter.otlp.default",
-                cfg,
-                &reg,
-            )?);
-            e.start().await?;
-            stages.push(Stage {
-                registry: reg,
-                id: "otelcol.exporter.otlp.default",
-            });
-            let e2 = e.clone();
-            (
-                e,
-                Box::new(move |d| {
-                    let e = e2.clone();
-                    Box::pin(async move { e.shutdown(d).await })
-                }),
-            )
+            let id = "otelcol.exporter.otlp.default";
+            let e = OtlpGrpcExporter::new(id, cfg, &reg)?;
+            stages.push(Stage { registry: reg, id });
+            started(e).await?
         }
         "otlphttp" => {
             let cfg = OtlpHttpConfig {
@@ -162,24 +149,10 @@ async fn run(args: Args) -> Result<(), BoxError> {
                 retry_on_failure: retry,
                 ..Default::default()
             };
-            let e = Arc::new(OtlpHttpExporter::new(
-                "otelcol.exporter.otlphttp.default",
-                cfg,
-                &reg,
-            )?);
-            e.start().await?;
-            stages.push(Stage {
-                registry: reg,
-                id: "otelcol.exporter.otlphttp.default",
-            });
-            let e2 = e.clone();
-            (
-                e,
-                Box::new(move |d| {
-                    let e = e2.clone();
-                    Box::pin(async move { e.shutdown(d).await })
-                }),
-            )
+            let id = "otelcol.exporter.otlphttp.default";
+            let e = OtlpHttpExporter::new(id, cfg, &reg)?;
+            stages.push(Stage { registry: reg, id });
+            started(e).await?
         }
         "debug" => {
             let verbosity = match args.verbosity.as_str() {
@@ -331,6 +304,24 @@ async fn run(args: Args) -> Result<(), BoxError> {
     } else {
         Err("shutdown was not clean".into())
     }
+}
+
+/// Starts a queued exporter (OTLP over gRPC or HTTP) and pairs it with the
+/// function that drains and stops it.
+async fn started<T>(exporter: QueuedExporter<T>) -> Result<(Arc<dyn Consumer>, StopFn), BoxError>
+where
+    T: Transport<Traces> + Transport<Metrics> + Transport<Logs>,
+{
+    let exporter = Arc::new(exporter);
+    exporter.start().await?;
+    let stop = exporter.clone();
+    Ok((
+        exporter,
+        Box::new(move |deadline| {
+            let exporter = stop.clone();
+            Box::pin(async move { exporter.shutdown(deadline).await })
+        }),
+    ))
 }
 
 /// Shuts the exporter down by a deadline.
