@@ -346,7 +346,9 @@ async fn completion_sees_every_edit_through_the_reparsed_tree() {
     let v3 = v2.replace("remote_write \"a\"", "remote_write \"b\"");
     client.change(uri, 3, &v3).await;
     let position = find(&v3, "forward_to = [", 14);
-    let result = client.at("textDocument/completion", uri, position.clone()).await;
+    let result = client
+        .at("textDocument/completion", uri, position.clone())
+        .await;
     let names = labels(&result);
     assert!(
         names.contains(&"prometheus.remote_write.b.receiver".to_owned()),
