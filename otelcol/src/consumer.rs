@@ -26,6 +26,14 @@ pub trait Consumer: Send + Sync {
     fn has_capacity(&self, _kind: SignalKind) -> bool {
         true
     }
+
+    /// Whether this consumer takes batches of `kind` whose items are still
+    /// encoded (traces only, see [`Traces`]); say so only if it handles
+    /// them through the [`Signal`] methods and never reads the decoded
+    /// fields. [`Fanout`] decodes for consumers that do not (the default).
+    fn accepts_encoded(&self, _kind: SignalKind) -> bool {
+        false
+    }
 }
 
 /// The consumers a component forwards one signal to (`output { traces = [...] }`).
@@ -60,6 +68,11 @@ impl Fanout {
     /// True when every consumer reports capacity for `kind`.
     pub fn has_capacity(&self, kind: SignalKind) -> bool {
         self.consumers.iter().all(|c| c.has_capacity(kind))
+    }
+
+    /// True when there is a consumer and every one accepts encoded data.
+    pub fn accepts_encoded(&self, kind: SignalKind) -> bool {
+        !self.consumers.is_empty() && self.consumers.iter().all(|c| c.accepts_encoded(kind))
     }
 
     /// Delivers `data` to every consumer. With no consumer the data is

@@ -159,6 +159,14 @@ pub fn spans(service: &str, n: usize, seed: u64) -> Traces {
     }])
 }
 
+/// The same spans as [`spans`], kept encoded as the gRPC receiver keeps
+/// them for consumers that [accept encoded data](Consumer::accepts_encoded).
+pub fn encoded_spans(service: &str, n: usize, seed: u64) -> Traces {
+    use crate::pdata::DecodeRequest;
+    let request = crate::exporter::encode::traces(&spans(service, n, seed).resource_spans);
+    Traces::decode_bytes(request, true).unwrap_or_default()
+}
+
 /// `n` gauge data points in one metric.
 pub fn gauge_points(service: &str, n: usize) -> Metrics {
     let points = (0..n)

@@ -63,9 +63,12 @@ struct Args {
     duration_secs: u64,
     #[arg(long, default_value_t = 10)]
     shutdown_deadline_secs: u64,
-    /// Tokio worker threads (0 = one per core).
+    /// Tokio worker threads (0 = one per core); only with `--runtime multi`.
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// `current`: everything on one thread; `multi`: a work-stealing pool.
+    #[arg(long, default_value = "current")]
+    runtime: String,
 }
 
 fn parse_action(s: &str) -> Result<ActionConfig, String> {
@@ -93,10 +96,17 @@ fn main() -> Result<(), BoxError> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let mut rt = tokio::runtime::Builder::new_multi_thread();
-    if args.threads > 0 {
-        rt.worker_threads(args.threads);
-    }
+    let mut rt = match args.runtime.as_str() {
+        "current" => tokio::runtime::Builder::new_current_thread(),
+        "multi" => {
+            let mut rt = tokio::runtime::Builder::new_multi_thread();
+            if args.threads > 0 {
+                rt.worker_threads(args.threads);
+            }
+            rt
+        }
+        other => return Err(format!("unknown runtime {other:?} (current or multi)").into()),
+    };
     rt.enable_all().build()?.block_on(run(args))
 }
 

@@ -2,7 +2,7 @@
 //! and retry behaviour, and the debug exporter.
 
 pub mod debug;
-mod encode;
+pub(crate) mod encode;
 pub mod otlp_grpc;
 pub mod otlp_http;
 mod queued;

@@ -232,7 +232,11 @@ fn classify(s: &Status) -> SendError {
 impl Transport<Traces> for GrpcTransport {
     type Request = Bytes;
     fn prepare(&self, data: Traces) -> Result<Bytes, SendError> {
-        Ok(super::encode::traces(&data.resource_spans))
+        Ok(data.to_request())
+    }
+    /// Encoded requests go out as they came (`pdata/encoded.rs`).
+    fn accepts_encoded(&self) -> bool {
+        true
     }
     async fn send(&self, req: &Bytes) -> Result<u64, SendError> {
         let r: ExportTraceServiceResponse = self

@@ -78,6 +78,11 @@ pub trait Transport<S: Signal>: Send + Sync + 'static {
     /// One attempt. Returns how many items the server rejected in a partial
     /// success (counted as failed, never retried, per the OTLP spec).
     async fn send(&self, req: &Self::Request) -> Result<u64, SendError>;
+    /// Whether `prepare` handles batches whose items are still encoded
+    /// (see [`crate::Consumer::accepts_encoded`]).
+    fn accepts_encoded(&self) -> bool {
+        false
+    }
 }
 
 /// A queued request, already in wire form: encoded protobuf is 3-4x smaller
@@ -460,6 +465,17 @@ where
             SignalKind::Traces => self.traces.has_capacity(),
             SignalKind::Metrics => self.metrics.has_capacity(),
             SignalKind::Logs => self.logs.has_capacity(),
+        }
+    }
+    fn accepts_encoded(&self, kind: SignalKind) -> bool {
+        match kind {
+            SignalKind::Traces => {
+                Transport::<Traces>::accepts_encoded(&*self.traces.shared.transport)
+            }
+            SignalKind::Metrics => {
+                Transport::<Metrics>::accepts_encoded(&*self.metrics.shared.transport)
+            }
+            SignalKind::Logs => Transport::<Logs>::accepts_encoded(&*self.logs.shared.transport),
         }
     }
 }

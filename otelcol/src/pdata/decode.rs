@@ -11,6 +11,7 @@
 //! is identical to `Message::decode` (checked in the tests). Metrics and
 //! logs use prost as is.
 
+use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -30,6 +31,12 @@ pub trait DecodeRequest: Signal {
     fn decode_request(buf: &[u8]) -> Result<Self, DecodeError> {
         Self::Request::decode(buf).map(Self::from_request)
     }
+    /// Like [`Self::decode_request`]; with `keep_encoded` a signal that has
+    /// an encoded form (traces, see `pdata/encoded.rs`) may keep `buf` as is.
+    fn decode_bytes(buf: Bytes, keep_encoded: bool) -> Result<Self, DecodeError> {
+        let _ = keep_encoded;
+        Self::decode_request(&buf)
+    }
 }
 
 impl DecodeRequest for Traces {
@@ -38,8 +45,21 @@ impl DecodeRequest for Traces {
         Traces::new(request.resource_spans)
     }
     fn decode_request(buf: &[u8]) -> Result<Self, DecodeError> {
-        Ok(Traces::new(repeated(buf, 1, resource_spans)?))
+        Ok(Traces::new(resource_spans_of(buf)?))
     }
+    fn decode_bytes(buf: Bytes, keep_encoded: bool) -> Result<Self, DecodeError> {
+        if keep_encoded {
+            if let Some(spans) = super::encoded::span_count(&buf) {
+                return Ok(Traces::from_encoded(buf, spans));
+            }
+        }
+        Self::decode_request(&buf)
+    }
+}
+
+/// The `resource_spans` of an encoded `ExportTraceServiceRequest`.
+pub(super) fn resource_spans_of(buf: &[u8]) -> Result<Vec<ResourceSpans>, DecodeError> {
+    repeated(buf, 1, resource_spans)
 }
 
 impl DecodeRequest for Metrics {

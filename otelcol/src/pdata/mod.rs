@@ -6,6 +6,7 @@
 //! `from_context` read it long after the receiver returned.
 
 mod decode;
+mod encoded;
 mod split;
 
 use std::collections::BTreeMap;
@@ -78,10 +79,18 @@ impl ClientInfo {
 }
 
 /// A batch of spans.
+///
+/// Between the gRPC receiver and a consumer that declared
+/// [`Consumer::accepts_encoded`], the spans may still be the encoded
+/// requests they arrived as (`pdata/encoded.rs`); `resource_spans` is then
+/// empty. [`Signal::deliver`] decodes them for any other consumer, so code
+/// that reads `resource_spans` only ever sees decoded batches.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Traces {
     pub resource_spans: Vec<ResourceSpans>,
     pub client: ClientInfo,
+    /// Never non-empty together with `resource_spans`.
+    encoded: encoded::Encoded,
 }
 
 /// A batch of metrics; items are data points.
@@ -145,13 +154,160 @@ macro_rules! signal {
     };
 }
 
-signal!(
-    Traces,
-    resource_spans,
-    ResourceSpans,
-    Traces,
-    consume_traces
-);
+impl Traces {
+    pub fn new(resource_spans: Vec<ResourceSpans>) -> Self {
+        Self {
+            resource_spans,
+            ..Self::default()
+        }
+    }
+
+    /// `request` is an `ExportTraceServiceRequest` that
+    /// `encoded::span_count` accepted with `spans` spans.
+    fn from_encoded(request: bytes::Bytes, spans: usize) -> Self {
+        let mut encoded = encoded::Encoded::default();
+        encoded.push(request, spans);
+        Self {
+            encoded,
+            ..Self::default()
+        }
+    }
+
+    /// Whether the spans are still encoded requests (see the type's docs).
+    pub fn is_encoded(&self) -> bool {
+        !self.encoded.is_empty()
+    }
+
+    /// Decodes encoded spans into `resource_spans` (a no-op for a decoded
+    /// batch). Only fails if the fast path's scan let through a request the
+    /// decoder refuses, which the tests rule out.
+    pub fn decode_in_place(&mut self) -> Result<(), ConsumeError> {
+        if self.encoded.is_empty() {
+            return Ok(());
+        }
+        let decoded = self.encoded.decode().map_err(|e| {
+            ConsumeError::permanent(format!("failed to decode Protobuf message: {e}"))
+        })?;
+        self.encoded = encoded::Encoded::default();
+        self.resource_spans = decoded;
+        Ok(())
+    }
+
+    /// The batch as one encoded `ExportTraceServiceRequest`: the requests as
+    /// they arrived for an encoded batch, freshly encoded otherwise.
+    pub fn to_request(&self) -> bytes::Bytes {
+        if self.encoded.is_empty() {
+            crate::exporter::encode::traces(&self.resource_spans)
+        } else {
+            self.encoded.to_request()
+        }
+    }
+
+    /// Makes a decoded batch an encoded one (one request), so that it can
+    /// join encoded batches without decoding them.
+    fn encode_in_place(&mut self) {
+        if self.resource_spans.is_empty() {
+            return;
+        }
+        let spans = self
+            .resource_spans
+            .iter()
+            .map(split::Splittable::item_count)
+            .sum();
+        let request = crate::exporter::encode::traces(&self.resource_spans);
+        self.resource_spans = Vec::new();
+        self.encoded.push_front(request, spans);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.resource_spans.is_empty() && self.encoded.is_empty()
+    }
+}
+
+impl Signal for Traces {
+    const KIND: SignalKind = SignalKind::Traces;
+
+    fn item_count(&self) -> usize {
+        self.resource_spans
+            .iter()
+            .map(split::Splittable::item_count)
+            .sum::<usize>()
+            + self.encoded.spans()
+    }
+    fn client(&self) -> &ClientInfo {
+        &self.client
+    }
+    fn set_client(&mut self, client: ClientInfo) {
+        self.client = client;
+    }
+    fn empty(client: ClientInfo) -> Self {
+        Self {
+            client,
+            ..Self::default()
+        }
+    }
+    fn append(&mut self, mut other: Self) {
+        if self.is_empty() {
+            self.resource_spans = other.resource_spans;
+            self.encoded = other.encoded;
+        } else if !self.is_encoded() && !other.is_encoded() {
+            self.resource_spans.append(&mut other.resource_spans);
+        } else {
+            // Mixed input stays encoded: encoding the decoded part costs
+            // less than decoding the rest, and cannot fail.
+            self.encode_in_place();
+            other.encode_in_place();
+            self.encoded.append(other.encoded);
+        }
+    }
+    fn take_front(&mut self, n: usize) -> Self {
+        if !self.is_encoded() {
+            return Self {
+                resource_spans: take_front(&mut self.resource_spans, n),
+                client: self.client.clone(),
+                encoded: encoded::Encoded::default(),
+            };
+        }
+        let (mut front, owed) = self.encoded.take_whole(n);
+        if owed > 0 {
+            // The request at the boundary is split: decoded, cut, and both
+            // parts encoded again.
+            if let Some(request) = self.encoded.pop_front() {
+                match decode::resource_spans_of(&request) {
+                    Ok(mut rs) => {
+                        let head = take_front(&mut rs, owed);
+                        let rest: usize = rs.iter().map(split::Splittable::item_count).sum();
+                        front.push(crate::exporter::encode::traces(&head), owed);
+                        if rest > 0 {
+                            self.encoded
+                                .push_front(crate::exporter::encode::traces(&rs), rest);
+                        }
+                    }
+                    Err(e) => {
+                        // Unreachable (the scan accepted it); keep the data
+                        // whole rather than lose it.
+                        tracing::error!(error = %e, "encoded trace request failed to decode; sent unsplit");
+                        let spans = encoded::span_count(&request).unwrap_or(owed);
+                        front.push(request, spans);
+                    }
+                }
+            }
+        }
+        Self {
+            resource_spans: Vec::new(),
+            client: self.client.clone(),
+            encoded: front,
+        }
+    }
+    fn deliver(mut self, consumer: &dyn Consumer) -> ConsumeFuture<'_> {
+        if self.is_encoded() && !consumer.accepts_encoded(SignalKind::Traces) {
+            if let Err(e) = self.decode_in_place() {
+                return Box::pin(std::future::ready(Err(e)));
+            }
+        }
+        consumer.consume_traces(self)
+    }
+}
 signal!(
     Metrics,
     resource_metrics,

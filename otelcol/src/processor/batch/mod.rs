@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use crate::consumer::{Consumer, Fanout, Outputs};
 use crate::error::{ConfigError, ConsumeError, ShutdownError};
-use crate::pdata::{ClientInfo, ConsumeFuture, Logs, Metadata, Metrics, Signal, Traces};
+use crate::pdata::{
+    ClientInfo, ConsumeFuture, Logs, Metadata, Metrics, Signal, SignalKind, Traces,
+};
 use crate::telemetry::{BatchObs, Registry};
 
 use shard::ShardHandle;
@@ -215,5 +217,14 @@ impl Consumer for BatchProcessor {
     }
     fn consume_logs(&self, data: Logs) -> ConsumeFuture<'_> {
         Box::pin(self.logs.consume(data))
+    }
+    /// Batching only counts, moves and splits items, so encoded data is
+    /// fine here whenever it is fine for what follows.
+    fn accepts_encoded(&self, kind: SignalKind) -> bool {
+        match kind {
+            SignalKind::Traces => self.traces.next.accepts_encoded(kind),
+            SignalKind::Metrics => self.metrics.next.accepts_encoded(kind),
+            SignalKind::Logs => self.logs.next.accepts_encoded(kind),
+        }
     }
 }

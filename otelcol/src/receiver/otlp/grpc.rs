@@ -50,8 +50,13 @@ impl GrpcSignal for Logs {
     const METHOD: &'static str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
 }
 
-/// Decodes requests to `S`; encodes the empty response.
-struct ExportCodec<S>(PhantomData<fn() -> S>);
+/// Decodes requests to `S`; encodes the empty response. With
+/// `keep_encoded` (everything downstream takes encoded data) a trace
+/// request may stay in its protobuf form (`pdata/encoded.rs`).
+struct ExportCodec<S> {
+    keep_encoded: bool,
+    _signal: PhantomData<fn() -> S>,
+}
 
 impl<S: GrpcSignal> Codec for ExportCodec<S> {
     type Encode = ();
@@ -62,7 +67,10 @@ impl<S: GrpcSignal> Codec for ExportCodec<S> {
         EmptyEncoder
     }
     fn decoder(&mut self) -> ExportCodec<S> {
-        ExportCodec(PhantomData)
+        ExportCodec {
+            keep_encoded: self.keep_encoded,
+            _signal: PhantomData,
+        }
     }
 }
 
@@ -71,7 +79,10 @@ impl<S: GrpcSignal> Decoder for ExportCodec<S> {
     type Error = Status;
     fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<S>, Status> {
         let n = src.remaining();
-        let decoded = if src.chunk().len() == n {
+        let decoded = if self.keep_encoded {
+            // Zero-copy: the message's part of tonic's buffer is split off.
+            S::decode_bytes(src.copy_to_bytes(n), true)
+        } else if src.chunk().len() == n {
             let r = S::decode_request(src.chunk());
             src.advance(n);
             r
@@ -190,8 +201,16 @@ where
             return Box::pin(async move { Ok(Status::new(Code::Unimplemented, "").into_http()) });
         }
         let svc = self.clone();
+        let codec = ExportCodec::<S> {
+            keep_encoded: svc
+                .core
+                .outputs
+                .for_signal(S::KIND)
+                .accepts_encoded(S::KIND),
+            _signal: PhantomData,
+        };
         Box::pin(async move {
-            let mut grpc = tonic::server::Grpc::new(ExportCodec::<S>(PhantomData))
+            let mut grpc = tonic::server::Grpc::new(codec)
                 .accept_compressed(CompressionEncoding::Gzip)
                 .max_decoding_message_size(svc.max_recv_msg_size);
             Ok(grpc.unary(svc, req).await)
