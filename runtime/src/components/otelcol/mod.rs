@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use alloy_otelcol as otel;
 use otel::pdata::ConsumeFuture;
-use otel::{ConsumeError, Consumer, Logs, Metrics, SignalKind, Traces};
+use otel::{ConsumeError, Consumer, Logs, Metrics, Signal, SignalKind, Traces};
 use tokio::sync::Notify;
 
 use crate::component::{
@@ -163,7 +163,9 @@ impl ForwardingConsumer {
 impl Consumer for ForwardingConsumer {
     fn consume_traces(&self, data: Traces) -> ConsumeFuture<'_> {
         match self.current() {
-            Ok(target) => Box::pin(async move { target.consume_traces(data).await }),
+            // `deliver` decodes encoded spans if the target (perhaps swapped
+            // since the sender asked `accepts_encoded`) does not take them.
+            Ok(target) => Box::pin(async move { data.deliver(target.as_ref()).await }),
             Err(e) => Box::pin(std::future::ready(Err(e))),
         }
     }
@@ -184,6 +186,10 @@ impl Consumer for ForwardingConsumer {
 
     fn has_capacity(&self, kind: SignalKind) -> bool {
         self.current().is_ok_and(|t| t.has_capacity(kind))
+    }
+
+    fn accepts_encoded(&self, kind: SignalKind) -> bool {
+        self.current().is_ok_and(|t| t.accepts_encoded(kind))
     }
 }
 
