@@ -115,6 +115,8 @@ fn parse_stability(value: &str) -> Result<Stability, String> {
 const USAGE: u8 = 2;
 
 pub fn run_check(args: CheckArgs) -> ExitCode {
+    // One shot: build, report, exit (see `crate::alloc`).
+    crate::alloc::use_arena();
     let checks = args.checks.unwrap_or(match args.format {
         Format::Upstream => Checks::Upstream,
         _ => Checks::All,
@@ -153,6 +155,7 @@ pub fn run_check(args: CheckArgs) -> ExitCode {
 }
 
 pub fn run_validate(args: ValidateArgs) -> ExitCode {
+    crate::alloc::use_arena();
     if args.config_format != "alloy" {
         let known = ["otelcol", "prometheus", "promtail", "static"];
         if known.contains(&args.config_format.as_str()) {
