@@ -207,6 +207,15 @@ impl Analysis {
     /// several threads, so the sequential assembly afterwards finds them
     /// memoised. Each thread works on its own snapshot; salsa makes a
     /// thread wait when another is computing the same query.
+    ///
+    /// Item checks are handed out in small runs from a shared counter, so
+    /// the threads finish together whatever the items cost. The component
+    /// graph (which needs every item's references, not its checks) is built
+    /// at the same time on a thread of its own: built after the checks, it
+    /// was a serial tail. It runs alone on its thread because salsa clears
+    /// a thread's dependency set per query depth in time proportional to
+    /// the largest set that depth held: thousands of item checks after the
+    /// graph on one thread would each pay for the graph's set.
     fn warm(&self, config: Config) -> Cancellable<()> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         let size: usize =
@@ -215,29 +224,50 @@ impl Analysis {
             return Ok(());
         }
         let cancelled = std::sync::atomic::AtomicBool::new(false);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let run = |work: &dyn Fn()| {
+            if salsa::Cancelled::catch(AssertUnwindSafe(work)).is_err() {
+                cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        };
         std::thread::scope(|scope| {
+            let db = self.db.clone();
+            let run = &run;
+            scope.spawn(move || {
+                run(&|| {
+                    component_graph(&db, config);
+                    crate::graph::graph_diagnostics(&db, config);
+                })
+            });
             for k in 0..threads {
                 let db = self.db.clone();
-                let cancelled = &cancelled;
+                let next = &next;
                 scope.spawn(move || {
-                    let run = salsa::Cancelled::catch(AssertUnwindSafe(|| {
+                    run(&|| {
                         let files = config.files(&db);
                         for file in files.iter().skip(k).step_by(threads) {
                             item_index(&db, *file);
                         }
                         let tree = module_tree(&db, config);
-                        // Contiguous runs in scope order (file order within
-                        // each kind): neighbouring items' data sit together
-                        // in memory, and the threads do not share it.
+                        // Scope order (file order within each kind):
+                        // neighbouring items' data sit together in memory.
+                        // Every worker lists them (cheap) and takes runs by
+                        // position.
                         let items: Vec<_> = tree.scopes.iter().flat_map(|s| s.ordered()).collect();
-                        let run = items.len().div_ceil(threads).max(1);
-                        for item in items.chunks(run).nth(k).unwrap_or(&[]) {
-                            crate::check::item_diagnostics(&db, config, *item);
+                        const RUN: usize = 64;
+                        loop {
+                            let from = next.fetch_add(RUN, std::sync::atomic::Ordering::Relaxed);
+                            let Some(run) = items.get(from..items.len().min(from + RUN)) else {
+                                break;
+                            };
+                            if run.is_empty() {
+                                break;
+                            }
+                            for item in run {
+                                crate::check::item_diagnostics(&db, config, *item);
+                            }
                         }
-                    }));
-                    if run.is_err() {
-                        cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
-                    }
+                    })
                 });
             }
         });
