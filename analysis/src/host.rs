@@ -199,8 +199,12 @@ impl Analysis {
     /// All diagnostics of a config: syntax errors if there are any (upstream
     /// stops there), otherwise every semantic check, in upstream's order.
     pub fn diagnostics(&self, config: Config) -> Cancellable<Vec<Diagnostic>> {
+        eprintln!("warm start {:?}", crate::T0.elapsed());
         self.warm(config)?;
-        self.with(|db| diag::diagnostics(db, config))
+        eprintln!("warm done {:?}", crate::T0.elapsed());
+        let r = self.with(|db| diag::diagnostics(db, config));
+        eprintln!("diag done {:?}", crate::T0.elapsed());
+        r
     }
 
     /// Computes the per-file and per-item queries of a large config on
@@ -235,8 +239,10 @@ impl Analysis {
             let run = &run;
             scope.spawn(move || {
                 run(&|| {
+                    eprintln!("G start {:?}", crate::T0.elapsed());
                     component_graph(&db, config);
                     crate::graph::graph_diagnostics(&db, config);
+                    eprintln!("G done {:?}", crate::T0.elapsed());
                 })
             });
             for k in 0..threads {
@@ -249,6 +255,7 @@ impl Analysis {
                             item_index(&db, *file);
                         }
                         let tree = module_tree(&db, config);
+                        eprintln!("T{k} tree done {:?}", crate::T0.elapsed());
                         // Scope order (file order within each kind):
                         // neighbouring items' data sit together in memory.
                         // Every worker lists them (cheap) and takes runs by
@@ -263,11 +270,15 @@ impl Analysis {
                             if run.is_empty() {
                                 break;
                             }
+                            if from == 0 {
+                                eprintln!("T{k} first run {:?}", crate::T0.elapsed());
+                            }
                             for item in run {
                                 crate::check::item_diagnostics(&db, config, *item);
                             }
                         }
-                    })
+                    });
+                    eprintln!("T{k} done {:?}", crate::T0.elapsed());
                 });
             }
         });

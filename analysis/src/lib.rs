@@ -104,3 +104,6 @@ pub mod queries {
     pub use crate::resolve::{foreach_var, item_references};
     pub use crate::scope::module_tree;
 }
+
+pub static T0: std::sync::LazyLock<std::time::Instant> =
+    std::sync::LazyLock::new(std::time::Instant::now);

@@ -117,6 +117,7 @@ const USAGE: u8 = 2;
 pub fn run_check(args: CheckArgs) -> ExitCode {
     // One shot: build, report, exit (see `crate::alloc`).
     crate::alloc::use_arena();
+    let _ = *alloy_analysis::T0;
     let checks = args.checks.unwrap_or(match args.format {
         Format::Upstream => Checks::Upstream,
         _ => Checks::All,
@@ -283,6 +284,7 @@ fn analyse(
         }
         configs.push(host.new_config(files));
     }
+    eprintln!("loaded {:?}", alloy_analysis::T0.elapsed());
     let analysis = host.analysis();
     // The database already parsed every file; reuse its trees for printing.
     for (name, _, parse) in &mut sources.files {
@@ -290,6 +292,7 @@ fn analyse(
             *parse = analysis.parse(file).ok();
         }
     }
+    eprintln!("parsed {:?}", alloy_analysis::T0.elapsed());
     let mut report = Vec::new();
     for config in configs {
         let diagnostics = analysis
