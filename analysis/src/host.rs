@@ -22,7 +22,7 @@ use crate::diag::{self, Diagnostic, Mapper};
 use crate::graph::component_graph;
 use crate::hir::{item_index, NodeId};
 use crate::resolve::{item_references, Target};
-use crate::scope::{classify, module_tree, ItemKind};
+use crate::scope::{classify, module_tree, ItemKind, ScopeId};
 
 /// Configs smaller than this are checked on one thread: below it, starting
 /// threads costs more than it saves.
@@ -199,11 +199,11 @@ impl Analysis {
     /// All diagnostics of a config: syntax errors if there are any (upstream
     /// stops there), otherwise every semantic check, in upstream's order.
     pub fn diagnostics(&self, config: Config) -> Cancellable<Vec<Diagnostic>> {
-        eprintln!("warm start {:?}", crate::T0.elapsed());
+        crate::trace(format_args!("warm start"));
         self.warm(config)?;
-        eprintln!("warm done {:?}", crate::T0.elapsed());
+        crate::trace(format_args!("warm done"));
         let r = self.with(|db| diag::diagnostics(db, config));
-        eprintln!("diag done {:?}", crate::T0.elapsed());
+        crate::trace(format_args!("diag done"));
         r
     }
 
@@ -239,10 +239,10 @@ impl Analysis {
             let run = &run;
             scope.spawn(move || {
                 run(&|| {
-                    eprintln!("G start {:?}", crate::T0.elapsed());
+                    crate::trace(format_args!("G start"));
                     component_graph(&db, config);
                     crate::graph::graph_diagnostics(&db, config);
-                    eprintln!("G done {:?}", crate::T0.elapsed());
+                    crate::trace(format_args!("G done"));
                 })
             });
             for k in 0..threads {
@@ -255,30 +255,32 @@ impl Analysis {
                             item_index(&db, *file);
                         }
                         let tree = module_tree(&db, config);
-                        eprintln!("T{k} tree done {:?}", crate::T0.elapsed());
-                        // Scope order (file order within each kind):
-                        // neighbouring items' data sit together in memory.
-                        // Every worker lists them (cheap) and takes runs by
-                        // position.
-                        let items: Vec<_> = tree.scopes.iter().flat_map(|s| s.ordered()).collect();
-                        const RUN: usize = 64;
+                        crate::trace(format_args!("T{k} tree done"));
+                        // Runs of every scope, in scope order: neighbouring
+                        // items' data sit together in memory. Every worker
+                        // lists them (cheap) and takes them by position.
+                        let runs: Vec<(ScopeId, u32)> = tree
+                            .scopes
+                            .iter()
+                            .enumerate()
+                            .flat_map(|(i, s)| {
+                                let len = s.ordered().count();
+                                (0..len.div_ceil(crate::check::RUN) as u32)
+                                    .map(move |r| (ScopeId(i as u32), r))
+                            })
+                            .collect();
                         loop {
-                            let from = next.fetch_add(RUN, std::sync::atomic::Ordering::Relaxed);
-                            let Some(run) = items.get(from..items.len().min(from + RUN)) else {
+                            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(&(scope, run)) = runs.get(at) else {
                                 break;
                             };
-                            if run.is_empty() {
-                                break;
+                            if at == 0 {
+                                crate::trace(format_args!("T{k} first run"));
                             }
-                            if from == 0 {
-                                eprintln!("T{k} first run {:?}", crate::T0.elapsed());
-                            }
-                            for item in run {
-                                crate::check::item_diagnostics(&db, config, *item);
-                            }
+                            crate::check::run_diagnostics(&db, config, scope, run);
                         }
                     });
-                    eprintln!("T{k} done {:?}", crate::T0.elapsed());
+                    crate::trace(format_args!("T{k} done"));
                 });
             }
         });

@@ -52,8 +52,10 @@
 //!    (scopes: a config is one scope, each `declare` body its own, each
 //!    `foreach` template nested), `item_references` (resolution),
 //!    `declare_signature`, `item_diagnostics` (one item's checks),
-//!    `component_graph` (edges and strongly connected components),
-//!    `graph_diagnostics` and `config_diagnostics`.
+//!    `run_diagnostics` (the findings of a run of 64 items of a scope,
+//!    gathered where they are checked), `component_graph` (edges and
+//!    strongly connected components), `graph_diagnostics` and
+//!    `config_diagnostics`.
 //!
 //! An edit inside one component's body changes only that item's body, so
 //! only that item's semantic queries re-run (and whatever depends on a
@@ -98,7 +100,9 @@ pub use scope::ItemKind;
 
 /// Queries by name, for tests that assert which ones ran.
 pub mod queries {
-    pub use crate::check::{config_diagnostics, declare_signature, item_diagnostics};
+    pub use crate::check::{
+        config_diagnostics, declare_signature, item_diagnostics, run_diagnostics,
+    };
     pub use crate::graph::{component_graph, graph_diagnostics};
     pub use crate::hir::item_index;
     pub use crate::resolve::{foreach_var, item_references};
@@ -107,3 +111,10 @@ pub mod queries {
 
 pub static T0: std::sync::LazyLock<std::time::Instant> =
     std::sync::LazyLock::new(std::time::Instant::now);
+pub fn trace(what: std::fmt::Arguments<'_>) {
+    static ON: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var_os("ALLOY_TIMINGS").is_some());
+    if *ON {
+        eprintln!("{what} {:?}", T0.elapsed());
+    }
+}

@@ -284,7 +284,7 @@ fn analyse(
         }
         configs.push(host.new_config(files));
     }
-    eprintln!("loaded {:?}", alloy_analysis::T0.elapsed());
+    alloy_analysis::trace(format_args!("loaded"));
     let analysis = host.analysis();
     // The database already parsed every file; reuse its trees for printing.
     for (name, _, parse) in &mut sources.files {
@@ -292,7 +292,7 @@ fn analyse(
             *parse = analysis.parse(file).ok();
         }
     }
-    eprintln!("parsed {:?}", alloy_analysis::T0.elapsed());
+    alloy_analysis::trace(format_args!("parsed"));
     let mut report = Vec::new();
     for config in configs {
         let diagnostics = analysis
