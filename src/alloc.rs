@@ -305,7 +305,7 @@ mod tests {
             unsafe { ptr.write_bytes(0x5A, LARGE + 1) };
         }
         let (lo, hi) = (first.min(second) as usize, first.max(second) as usize);
-        assert!(lo + LARGE + 1 <= hi, "large allocations overlap");
+        assert!(lo + LARGE < hi, "large allocations overlap");
         unsafe { a.dealloc(first, layout) };
         // An alignment above a page is the system's.
         let odd = Layout::from_size_align(LARGE + 1, 2 * PAGE).expect("layout");
@@ -372,7 +372,7 @@ mod tests {
                 LARGE * 2,
             )
         };
-        assert!(in_arena(big as usize) && big as usize % PAGE == 0);
+        assert!(in_arena(big as usize) && (big as usize).is_multiple_of(PAGE));
         let bytes = unsafe { std::slice::from_raw_parts(big, 16) };
         assert_eq!(bytes, (0..16u8).collect::<Vec<_>>().as_slice());
         unsafe { a.dealloc(big, Layout::from_size_align(LARGE * 2, 8).expect("l")) };
