@@ -94,9 +94,23 @@ impl AnalysisHost {
 
     /// A new config made of `files` (sorted by path, as upstream loads
     /// them).
+    ///
+    /// A file belongs to one config at a time: listing it in a new config
+    /// moves it there (check configs that share files one after another).
     pub fn new_config(&mut self, files: Vec<SourceFile>) -> Config {
         let files = self.sorted(files);
-        Config::new(&self.db, files)
+        let config = Config::new(&self.db, files.clone());
+        self.claim(config, &files);
+        config
+    }
+
+    /// Records `config` as the config of `files`.
+    fn claim(&mut self, config: Config, files: &[SourceFile]) {
+        for &file in files {
+            if file.config(&self.db) != Some(config) {
+                file.set_config(&mut self.db).to(Some(config));
+            }
+        }
     }
 
     /// Replaces the files of a config (a file was added to or removed from
@@ -104,8 +118,20 @@ impl AnalysisHost {
     pub fn set_config_files(&mut self, config: Config, files: Vec<SourceFile>) {
         let files = self.sorted(files);
         if *config.files(&self.db) != files {
-            config.set_files(&mut self.db).to(files);
+            let removed: Vec<SourceFile> = config
+                .files(&self.db)
+                .iter()
+                .copied()
+                .filter(|f| !files.contains(f))
+                .collect();
+            for file in removed {
+                if file.config(&self.db) == Some(config) {
+                    file.set_config(&mut self.db).to(None);
+                }
+            }
+            config.set_files(&mut self.db).to(files.clone());
         }
+        self.claim(config, &files);
     }
 
     fn sorted(&self, mut files: Vec<SourceFile>) -> Vec<SourceFile> {
@@ -349,14 +375,16 @@ impl Analysis {
     }
 
     /// The definition of the reference at `offset`: the referenced block.
+    /// References resolve in the config that lists `file` (the one the
+    /// caller names; kept in the signature for symmetry with `references`).
     pub fn definition(
         &self,
-        config: Config,
+        _config: Config,
         file: SourceFile,
         offset: TextSize,
     ) -> Cancellable<Option<NavTarget>> {
         self.with(|db| {
-            let (_, target) = reference_at(db, config, file, offset)?;
+            let (_, target) = reference_at(db, file, offset)?;
             nav(db, target)
         })
     }
@@ -370,7 +398,7 @@ impl Analysis {
         offset: TextSize,
     ) -> Cancellable<Vec<NavTarget>> {
         self.with(|db| {
-            let Some(target) = reference_at(db, config, file, offset)
+            let Some(target) = reference_at(db, file, offset)
                 .map(|(_, t)| t)
                 .or_else(|| block_at(db, file, offset))
             else {
@@ -380,7 +408,7 @@ impl Analysis {
             let mut mapper = Mapper::new(db);
             let mut out = Vec::new();
             for &item in tree.scope_of.keys() {
-                for reference in item_references(db, config, item).iter() {
+                for reference in item_references(db, item).iter() {
                     if matches!(reference.target, Target::Item { item: t, .. } if t == target) {
                         let anchor = Anchor::item(item, reference.traversal.node, Span::Node);
                         if let Some((file, range)) = mapper.range(&anchor) {
@@ -439,14 +467,13 @@ impl Analysis {
 
 fn reference_at<'db>(
     db: &'db dyn salsa::Database,
-    config: Config,
     file: SourceFile,
     offset: TextSize,
 ) -> Option<(crate::resolve::Reference<'db>, crate::hir::Item<'db>)> {
     let index = item_index(db, file);
     let mut mapper = Mapper::new(db);
     for &item in &index.items {
-        for reference in item_references(db, config, item).iter() {
+        for reference in item_references(db, item).iter() {
             let Target::Item { item: target, .. } = reference.target else {
                 continue;
             };

@@ -55,9 +55,11 @@ pub struct DeclareSignature {
 #[salsa::tracked(returns(ref))]
 pub fn declare_signature<'db>(
     db: &'db dyn salsa::Database,
-    config: Config,
     declare: Item<'db>,
 ) -> DeclareSignature {
+    let Some(config) = declare.file(db).config(db) else {
+        return DeclareSignature::default();
+    };
     let tree = module_tree(db, config);
     let mut signature = DeclareSignature::default();
     let Some(&scope) = tree.owned.get(&declare) else {
@@ -89,9 +91,11 @@ pub fn declare_signature<'db>(
 #[salsa::tracked(returns(ref))]
 pub fn item_diagnostics<'db>(
     db: &'db dyn salsa::Database,
-    config: Config,
     item: Item<'db>,
 ) -> ItemDiagnostics<'db> {
+    let Some(config) = item.file(db).config(db) else {
+        return ItemDiagnostics::default();
+    };
     let tree = module_tree(db, config);
     let Some(&scope_id) = tree.scope_of.get(&item) else {
         return ItemDiagnostics::default();
@@ -102,7 +106,7 @@ pub fn item_diagnostics<'db>(
     let community = settings.community_components(db);
     let data = crate::hir::item_data(db, item);
     let name = item.name(db).clone();
-    let references = item_references(db, config, item);
+    let references = item_references(db, item);
     let mut cx = Cx {
         db,
         item,
@@ -178,7 +182,7 @@ pub fn item_diagnostics<'db>(
                     crate::graph::dead_output(&mut cx, component);
                 }
                 Definition::Custom(Custom::Declare(declare)) => {
-                    let signature = declare_signature(db, config, declare);
+                    let signature = declare_signature(db, declare);
                     schema::check_body(
                         &mut cx,
                         root,
@@ -207,7 +211,7 @@ pub fn item_diagnostics<'db>(
         }
     }
     let head = std::mem::take(&mut cx.out);
-    refs::check_references(&mut cx, references, config, tree, scope_id, stability);
+    refs::check_references(&mut cx, references, tree, scope_id, stability);
     refs::check_arity(&mut cx);
     ItemDiagnostics { head, tail: cx.out }
 }
@@ -289,7 +293,7 @@ pub fn run_diagnostics<'db>(
         .take(RUN)
         .enumerate()
     {
-        let diags = item_diagnostics(db, config, item);
+        let diags = item_diagnostics(db, item);
         if !diags.head.is_empty() || !diags.tail.is_empty() {
             out.items.push((i as u32, diags.clone()));
         }
