@@ -225,12 +225,11 @@ impl Analysis {
     /// All diagnostics of a config: syntax errors if there are any (upstream
     /// stops there), otherwise every semantic check, in upstream's order.
     pub fn diagnostics(&self, config: Config) -> Cancellable<Vec<Diagnostic>> {
-        crate::trace(format_args!("warm start"));
         self.warm(config)?;
-        crate::trace(format_args!("warm done"));
-        let r = self.with(|db| diag::diagnostics(db, config));
-        crate::trace(format_args!("diag done"));
-        r
+        crate::timings::mark(format_args!("checked"));
+        let diagnostics = self.with(|db| diag::diagnostics(db, config));
+        crate::timings::mark(format_args!("assembled"));
+        diagnostics
     }
 
     /// Computes the per-file and per-item queries of a large config on
@@ -245,7 +244,8 @@ impl Analysis {
     /// was a serial tail. It runs alone on its thread because salsa clears
     /// a thread's dependency set per query depth in time proportional to
     /// the largest set that depth held: thousands of item checks after the
-    /// graph on one thread would each pay for the graph's set.
+    /// graph on one thread would each pay for the graph's set. While the
+    /// scopes are being built, the other threads lower items.
     fn warm(&self, config: Config) -> Cancellable<()> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         let size: usize =
@@ -255,6 +255,7 @@ impl Analysis {
         }
         let cancelled = std::sync::atomic::AtomicBool::new(false);
         let next = std::sync::atomic::AtomicUsize::new(0);
+        let tree_ready = std::sync::atomic::AtomicBool::new(false);
         let run = |work: &dyn Fn()| {
             if salsa::Cancelled::catch(AssertUnwindSafe(work)).is_err() {
                 cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -265,23 +266,39 @@ impl Analysis {
             let run = &run;
             scope.spawn(move || {
                 run(&|| {
-                    crate::trace(format_args!("G start"));
                     component_graph(&db, config);
                     crate::graph::graph_diagnostics(&db, config);
-                    crate::trace(format_args!("G done"));
+                    crate::timings::mark(format_args!("graph done"));
                 })
             });
             for k in 0..threads {
                 let db = self.db.clone();
-                let next = &next;
+                let (next, tree_ready) = (&next, &tree_ready);
                 scope.spawn(move || {
                     run(&|| {
                         let files = config.files(&db);
                         for file in files.iter().skip(k).step_by(threads) {
                             item_index(&db, *file);
                         }
+                        crate::timings::mark(format_args!("index done (thread {k})"));
+                        if k == 0 {
+                            module_tree(&db, config);
+                            tree_ready.store(true, std::sync::atomic::Ordering::Release);
+                        } else {
+                            // While one thread builds the scopes (which
+                            // the checks need), the others lower items
+                            // (which need only the index), from the end.
+                            'lower: for file in files.iter().rev() {
+                                for &item in item_index(&db, *file).items.iter().rev() {
+                                    if tree_ready.load(std::sync::atomic::Ordering::Acquire) {
+                                        break 'lower;
+                                    }
+                                    crate::hir::item_data(&db, item);
+                                }
+                            }
+                        }
                         let tree = module_tree(&db, config);
-                        crate::trace(format_args!("T{k} tree done"));
+                        crate::timings::mark(format_args!("scopes done (thread {k})"));
                         // Runs of every scope, in scope order: neighbouring
                         // items' data sit together in memory. Every worker
                         // lists them (cheap) and takes them by position.
@@ -300,13 +317,10 @@ impl Analysis {
                             let Some(&(scope, run)) = runs.get(at) else {
                                 break;
                             };
-                            if at == 0 {
-                                crate::trace(format_args!("T{k} first run"));
-                            }
                             crate::check::run_diagnostics(&db, config, scope, run);
                         }
                     });
-                    crate::trace(format_args!("T{k} done"));
+                    crate::timings::mark(format_args!("item checks done (thread {k})"));
                 });
             }
         });

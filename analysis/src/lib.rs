@@ -109,12 +109,26 @@ pub mod queries {
     pub use crate::scope::module_tree;
 }
 
-pub static T0: std::sync::LazyLock<std::time::Instant> =
-    std::sync::LazyLock::new(std::time::Instant::now);
-pub fn trace(what: std::fmt::Arguments<'_>) {
-    static ON: std::sync::LazyLock<bool> =
-        std::sync::LazyLock::new(|| std::env::var_os("ALLOY_TIMINGS").is_some());
-    if *ON {
-        eprintln!("{what} {:?}", T0.elapsed());
+/// Phase timings on standard error when `ALLOY_TIMINGS` is set: how
+/// `docs/benchmarks.md` splits a large check into parsing, the index, the
+/// scopes, the item checks and the graph. Not a supported API.
+#[doc(hidden)]
+pub mod timings {
+    use std::sync::LazyLock;
+    use std::time::Instant;
+
+    static START: LazyLock<Instant> = LazyLock::new(Instant::now);
+    static ON: LazyLock<bool> = LazyLock::new(|| std::env::var_os("ALLOY_TIMINGS").is_some());
+
+    /// Starts the clock (the first mark starts it otherwise).
+    pub fn start() {
+        LazyLock::force(&START);
+    }
+
+    /// Prints `what` and the time since the start.
+    pub fn mark(what: std::fmt::Arguments<'_>) {
+        if *ON {
+            eprintln!("{what} {:?}", START.elapsed());
+        }
     }
 }

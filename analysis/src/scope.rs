@@ -245,6 +245,7 @@ fn build_scope<'db>(
     items: &[Item<'db>],
 ) -> ScopeId {
     let id = ScopeId(tree.scopes.len() as u32);
+    tree.scope_of.reserve(items.len());
     let mut scope = Scope {
         kind,
         owner,
@@ -255,7 +256,9 @@ fn build_scope<'db>(
         configs: Vec::new(),
         components: Vec::new(),
         services: Vec::new(),
-        nodes: FxHashMap::default(),
+        // Sized up front: growing these maps item by item rehashed them a
+        // dozen times on large configs.
+        nodes: FxHashMap::with_capacity_and_hasher(items.len(), Default::default()),
         duplicate_of: FxHashMap::default(),
         custom: FxHashMap::default(),
     };

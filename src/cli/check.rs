@@ -117,7 +117,7 @@ const USAGE: u8 = 2;
 pub fn run_check(args: CheckArgs) -> ExitCode {
     // One shot: build, report, exit (see `crate::alloc`).
     crate::alloc::use_arena();
-    let _ = *alloy_analysis::T0;
+    alloy_analysis::timings::start();
     let checks = args.checks.unwrap_or(match args.format {
         Format::Upstream => Checks::Upstream,
         _ => Checks::All,
@@ -277,7 +277,7 @@ fn analyse(
     for path in paths {
         inputs.push(load::config_files(path)?);
     }
-    alloy_analysis::trace(format_args!("loaded"));
+    alloy_analysis::timings::mark(format_args!("loaded"));
     let mut report = Vec::new();
     // One config after the other: a file belongs to one config at a time
     // (see `AnalysisHost::new_config`), and two paths may share files.
@@ -297,7 +297,7 @@ fn analyse(
                 *parse = analysis.parse(file).ok();
             }
         }
-        alloy_analysis::trace(format_args!("parsed"));
+        alloy_analysis::timings::mark(format_args!("parsed"));
         let diagnostics = analysis
             .diagnostics(config)
             .map_err(|err| format!("analysis was cancelled: {err}"))?;
