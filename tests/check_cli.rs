@@ -153,6 +153,22 @@ fn directories_are_one_config_and_stdin_is_a_file() {
     let run = alloy(&dir, &["check", "--format=json", "a.alloy"], None);
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("AL0401"));
+    // The same file in two configs, in either order: each config is
+    // checked as itself (a file's items resolve in the config being
+    // checked, not in whichever listed the file last).
+    for args in [
+        ["check", "--format=json", ".", "a.alloy"],
+        ["check", "--format=json", "a.alloy", "."],
+    ] {
+        let run = alloy(&dir, &args, None);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stdout);
+        assert_eq!(
+            run.stdout.matches("AL0401").count(),
+            1,
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
     let run = alloy(&dir, &["check", "--format=json", "-"], Some(ERROR));
     assert_eq!(run.code, 1);
     assert!(

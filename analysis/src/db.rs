@@ -27,6 +27,15 @@ pub struct SourceFile {
     #[default]
     #[returns(ref)]
     pub(crate) last_parse: LastParse,
+    /// The config the file belongs to (set by [`crate::AnalysisHost`] when
+    /// a config lists the file; a file belongs to one config at a time, the
+    /// one that listed it last). Item queries find their config through it,
+    /// so they are keyed by the item alone: a query keyed by `(config,
+    /// item)` costs salsa an interned key per item, which was a tenth of a
+    /// large check.
+    #[default]
+    #[returns(copy)]
+    pub config: Option<Config>,
 }
 
 /// A slot holding the last tree parsed for a file. Compares by identity, so

@@ -49,7 +49,7 @@ pub fn component_graph(db: &dyn salsa::Database, config: Config) -> ComponentGra
             nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
         let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
         for (from_index, &from) in nodes.iter().enumerate() {
-            for reference in item_references(db, config, from).iter() {
+            for reference in item_references(db, from).iter() {
                 let Target::Item { item: to, len } = reference.target else {
                     continue;
                 };

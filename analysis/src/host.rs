@@ -22,7 +22,7 @@ use crate::diag::{self, Diagnostic, Mapper};
 use crate::graph::component_graph;
 use crate::hir::{item_index, NodeId};
 use crate::resolve::{item_references, Target};
-use crate::scope::{classify, module_tree, ItemKind};
+use crate::scope::{classify, module_tree, ItemKind, ScopeId};
 
 /// Configs smaller than this are checked on one thread: below it, starting
 /// threads costs more than it saves.
@@ -94,9 +94,23 @@ impl AnalysisHost {
 
     /// A new config made of `files` (sorted by path, as upstream loads
     /// them).
+    ///
+    /// A file belongs to one config at a time: listing it in a new config
+    /// moves it there (check configs that share files one after another).
     pub fn new_config(&mut self, files: Vec<SourceFile>) -> Config {
         let files = self.sorted(files);
-        Config::new(&self.db, files)
+        let config = Config::new(&self.db, files.clone());
+        self.claim(config, &files);
+        config
+    }
+
+    /// Records `config` as the config of `files`.
+    fn claim(&mut self, config: Config, files: &[SourceFile]) {
+        for &file in files {
+            if file.config(&self.db) != Some(config) {
+                file.set_config(&mut self.db).to(Some(config));
+            }
+        }
     }
 
     /// Replaces the files of a config (a file was added to or removed from
@@ -104,8 +118,20 @@ impl AnalysisHost {
     pub fn set_config_files(&mut self, config: Config, files: Vec<SourceFile>) {
         let files = self.sorted(files);
         if *config.files(&self.db) != files {
-            config.set_files(&mut self.db).to(files);
+            let removed: Vec<SourceFile> = config
+                .files(&self.db)
+                .iter()
+                .copied()
+                .filter(|f| !files.contains(f))
+                .collect();
+            for file in removed {
+                if file.config(&self.db) == Some(config) {
+                    file.set_config(&mut self.db).to(None);
+                }
+            }
+            config.set_files(&mut self.db).to(files.clone());
         }
+        self.claim(config, &files);
     }
 
     fn sorted(&self, mut files: Vec<SourceFile>) -> Vec<SourceFile> {
@@ -200,13 +226,26 @@ impl Analysis {
     /// stops there), otherwise every semantic check, in upstream's order.
     pub fn diagnostics(&self, config: Config) -> Cancellable<Vec<Diagnostic>> {
         self.warm(config)?;
-        self.with(|db| diag::diagnostics(db, config))
+        crate::timings::mark(format_args!("checked"));
+        let diagnostics = self.with(|db| diag::diagnostics(db, config));
+        crate::timings::mark(format_args!("assembled"));
+        diagnostics
     }
 
     /// Computes the per-file and per-item queries of a large config on
     /// several threads, so the sequential assembly afterwards finds them
     /// memoised. Each thread works on its own snapshot; salsa makes a
     /// thread wait when another is computing the same query.
+    ///
+    /// Item checks are handed out in small runs from a shared counter, so
+    /// the threads finish together whatever the items cost. The component
+    /// graph (which needs every item's references, not its checks) is built
+    /// at the same time on a thread of its own: built after the checks, it
+    /// was a serial tail. It runs alone on its thread because salsa clears
+    /// a thread's dependency set per query depth in time proportional to
+    /// the largest set that depth held: thousands of item checks after the
+    /// graph on one thread would each pay for the graph's set. While the
+    /// scopes are being built, the other threads lower items.
     fn warm(&self, config: Config) -> Cancellable<()> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         let size: usize =
@@ -215,29 +254,73 @@ impl Analysis {
             return Ok(());
         }
         let cancelled = std::sync::atomic::AtomicBool::new(false);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let tree_ready = std::sync::atomic::AtomicBool::new(false);
+        let run = |work: &dyn Fn()| {
+            if salsa::Cancelled::catch(AssertUnwindSafe(work)).is_err() {
+                cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        };
         std::thread::scope(|scope| {
+            let db = self.db.clone();
+            let run = &run;
+            scope.spawn(move || {
+                run(&|| {
+                    component_graph(&db, config);
+                    crate::graph::graph_diagnostics(&db, config);
+                    crate::timings::mark(format_args!("graph done"));
+                })
+            });
             for k in 0..threads {
                 let db = self.db.clone();
-                let cancelled = &cancelled;
+                let (next, tree_ready) = (&next, &tree_ready);
                 scope.spawn(move || {
-                    let run = salsa::Cancelled::catch(AssertUnwindSafe(|| {
+                    run(&|| {
                         let files = config.files(&db);
                         for file in files.iter().skip(k).step_by(threads) {
                             item_index(&db, *file);
                         }
-                        let tree = module_tree(&db, config);
-                        // Contiguous runs in scope order (file order within
-                        // each kind): neighbouring items' data sit together
-                        // in memory, and the threads do not share it.
-                        let items: Vec<_> = tree.scopes.iter().flat_map(|s| s.ordered()).collect();
-                        let run = items.len().div_ceil(threads).max(1);
-                        for item in items.chunks(run).nth(k).unwrap_or(&[]) {
-                            crate::check::item_diagnostics(&db, config, *item);
+                        crate::timings::mark(format_args!("index done (thread {k})"));
+                        if k == 0 {
+                            module_tree(&db, config);
+                            tree_ready.store(true, std::sync::atomic::Ordering::Release);
+                        } else {
+                            // While one thread builds the scopes (which
+                            // the checks need), the others lower items
+                            // (which need only the index), from the end.
+                            'lower: for file in files.iter().rev() {
+                                for &item in item_index(&db, *file).items.iter().rev() {
+                                    if tree_ready.load(std::sync::atomic::Ordering::Acquire) {
+                                        break 'lower;
+                                    }
+                                    crate::hir::item_data(&db, item);
+                                }
+                            }
                         }
-                    }));
-                    if run.is_err() {
-                        cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
-                    }
+                        let tree = module_tree(&db, config);
+                        crate::timings::mark(format_args!("scopes done (thread {k})"));
+                        // Runs of every scope, in scope order: neighbouring
+                        // items' data sit together in memory. Every worker
+                        // lists them (cheap) and takes them by position.
+                        let runs: Vec<(ScopeId, u32)> = tree
+                            .scopes
+                            .iter()
+                            .enumerate()
+                            .flat_map(|(i, s)| {
+                                let len = s.ordered().count();
+                                (0..len.div_ceil(crate::check::RUN) as u32)
+                                    .map(move |r| (ScopeId(i as u32), r))
+                            })
+                            .collect();
+                        loop {
+                            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(&(scope, run)) = runs.get(at) else {
+                                break;
+                            };
+                            crate::check::run_diagnostics(&db, config, scope, run);
+                        }
+                    });
+                    crate::timings::mark(format_args!("item checks done (thread {k})"));
                 });
             }
         });
@@ -306,14 +389,16 @@ impl Analysis {
     }
 
     /// The definition of the reference at `offset`: the referenced block.
+    /// References resolve in the config that lists `file` (the one the
+    /// caller names; kept in the signature for symmetry with `references`).
     pub fn definition(
         &self,
-        config: Config,
+        _config: Config,
         file: SourceFile,
         offset: TextSize,
     ) -> Cancellable<Option<NavTarget>> {
         self.with(|db| {
-            let (_, target) = reference_at(db, config, file, offset)?;
+            let (_, target) = reference_at(db, file, offset)?;
             nav(db, target)
         })
     }
@@ -327,7 +412,7 @@ impl Analysis {
         offset: TextSize,
     ) -> Cancellable<Vec<NavTarget>> {
         self.with(|db| {
-            let Some(target) = reference_at(db, config, file, offset)
+            let Some(target) = reference_at(db, file, offset)
                 .map(|(_, t)| t)
                 .or_else(|| block_at(db, file, offset))
             else {
@@ -337,7 +422,7 @@ impl Analysis {
             let mut mapper = Mapper::new(db);
             let mut out = Vec::new();
             for &item in tree.scope_of.keys() {
-                for reference in item_references(db, config, item).iter() {
+                for reference in item_references(db, item).iter() {
                     if matches!(reference.target, Target::Item { item: t, .. } if t == target) {
                         let anchor = Anchor::item(item, reference.traversal.node, Span::Node);
                         if let Some((file, range)) = mapper.range(&anchor) {
@@ -396,14 +481,13 @@ impl Analysis {
 
 fn reference_at<'db>(
     db: &'db dyn salsa::Database,
-    config: Config,
     file: SourceFile,
     offset: TextSize,
 ) -> Option<(crate::resolve::Reference<'db>, crate::hir::Item<'db>)> {
     let index = item_index(db, file);
     let mut mapper = Mapper::new(db);
     for &item in &index.items {
-        for reference in item_references(db, config, item).iter() {
+        for reference in item_references(db, item).iter() {
             let Target::Item { item: target, .. } = reference.target else {
                 continue;
             };

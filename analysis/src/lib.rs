@@ -52,8 +52,10 @@
 //!    (scopes: a config is one scope, each `declare` body its own, each
 //!    `foreach` template nested), `item_references` (resolution),
 //!    `declare_signature`, `item_diagnostics` (one item's checks),
-//!    `component_graph` (edges and strongly connected components),
-//!    `graph_diagnostics` and `config_diagnostics`.
+//!    `run_diagnostics` (the findings of a run of 64 items of a scope,
+//!    gathered where they are checked), `component_graph` (edges and
+//!    strongly connected components), `graph_diagnostics` and
+//!    `config_diagnostics`.
 //!
 //! An edit inside one component's body changes only that item's body, so
 //! only that item's semantic queries re-run (and whatever depends on a
@@ -98,9 +100,35 @@ pub use scope::ItemKind;
 
 /// Queries by name, for tests that assert which ones ran.
 pub mod queries {
-    pub use crate::check::{config_diagnostics, declare_signature, item_diagnostics};
+    pub use crate::check::{
+        config_diagnostics, declare_signature, item_diagnostics, run_diagnostics,
+    };
     pub use crate::graph::{component_graph, graph_diagnostics};
     pub use crate::hir::item_index;
     pub use crate::resolve::{foreach_var, item_references};
     pub use crate::scope::module_tree;
+}
+
+/// Phase timings on standard error when `ALLOY_TIMINGS` is set: how
+/// `docs/benchmarks.md` splits a large check into parsing, the index, the
+/// scopes, the item checks and the graph. Not a supported API.
+#[doc(hidden)]
+pub mod timings {
+    use std::sync::LazyLock;
+    use std::time::Instant;
+
+    static START: LazyLock<Instant> = LazyLock::new(Instant::now);
+    static ON: LazyLock<bool> = LazyLock::new(|| std::env::var_os("ALLOY_TIMINGS").is_some());
+
+    /// Starts the clock (the first mark starts it otherwise).
+    pub fn start() {
+        LazyLock::force(&START);
+    }
+
+    /// Prints `what` and the time since the start.
+    pub fn mark(what: std::fmt::Arguments<'_>) {
+        if *ON {
+            eprintln!("{what} {:?}", START.elapsed());
+        }
+    }
 }

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use crate::catalogue;
-use crate::db::Config;
 use crate::hir::{lower, ExprKind, Item, Literal, NodeId, Stmt, Traversal};
 use crate::scope::{module_tree, ScopeKind};
 
@@ -39,9 +38,11 @@ pub struct Reference<'db> {
 #[salsa::tracked(returns(ref))]
 pub fn item_references<'db>(
     db: &'db dyn salsa::Database,
-    config: Config,
     item: Item<'db>,
 ) -> Arc<[Reference<'db>]> {
+    let Some(config) = item.file(db).config(db) else {
+        return Arc::from([]);
+    };
     let tree = module_tree(db, config);
     let Some(&scope) = tree.scope_of.get(&item) else {
         return Arc::from([]);

@@ -149,16 +149,21 @@ impl<'db> ModuleTree<'db> {
 
     /// The custom component definition `name` refers to from `scope`.
     pub fn custom(&self, scope: ScopeId, name: &str) -> Option<Custom<'db>> {
-        let first = name.split('.').next().unwrap_or(name);
         let mut current = Some(scope);
         while let Some(id) = current {
             let s = self.scope(id);
+            // Asked for every component; most scopes define nothing, and
+            // hashing the name would cost more than the rest of the walk.
+            if s.custom.is_empty() {
+                current = s.parent;
+                continue;
+            }
             if let Some(c) = s.custom.get(name) {
                 if matches!(c, Custom::Declare(_)) {
                     return Some(*c);
                 }
             }
-            if name.contains('.') {
+            if let Some((first, _)) = name.split_once('.') {
                 if let Some(c @ Custom::Import(_)) = s.custom.get(first) {
                     return Some(*c);
                 }
@@ -240,6 +245,7 @@ fn build_scope<'db>(
     items: &[Item<'db>],
 ) -> ScopeId {
     let id = ScopeId(tree.scopes.len() as u32);
+    tree.scope_of.reserve(items.len());
     let mut scope = Scope {
         kind,
         owner,
@@ -250,7 +256,9 @@ fn build_scope<'db>(
         configs: Vec::new(),
         components: Vec::new(),
         services: Vec::new(),
-        nodes: FxHashMap::default(),
+        // Sized up front: growing these maps item by item rehashed them a
+        // dozen times on large configs.
+        nodes: FxHashMap::with_capacity_and_hasher(items.len(), Default::default()),
         duplicate_of: FxHashMap::default(),
         custom: FxHashMap::default(),
     };

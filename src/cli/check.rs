@@ -10,7 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use alloy_analysis::catalogue::Stability;
-use alloy_analysis::{AnalysisHost, Code, Config, Diagnostic, Severity};
+use alloy_analysis::{AnalysisHost, Code, Diagnostic, Severity};
 use clap::{Args, ValueEnum};
 
 /// Output formats.
@@ -115,6 +115,9 @@ fn parse_stability(value: &str) -> Result<Stability, String> {
 const USAGE: u8 = 2;
 
 pub fn run_check(args: CheckArgs) -> ExitCode {
+    // One shot: build, report, exit (see `crate::alloc`).
+    crate::alloc::use_arena();
+    alloy_analysis::timings::start();
     let checks = args.checks.unwrap_or(match args.format {
         Format::Upstream => Checks::Upstream,
         _ => Checks::All,
@@ -153,6 +156,7 @@ pub fn run_check(args: CheckArgs) -> ExitCode {
 }
 
 pub fn run_validate(args: ValidateArgs) -> ExitCode {
+    crate::alloc::use_arena();
     if args.config_format != "alloy" {
         let known = ["otelcol", "prometheus", "promtail", "static"];
         if known.contains(&args.config_format.as_str()) {
@@ -265,30 +269,35 @@ fn analyse(
 ) -> Result<(Vec<Diagnostic>, Sources), String> {
     let mut host = AnalysisHost::new();
     host.set_settings(common.stability, common.community);
-    let mut configs: Vec<Config> = Vec::new();
     let mut sources = Sources {
         files: Vec::new(),
         indexes: Default::default(),
     };
+    let mut inputs = Vec::new();
     for path in paths {
-        let inputs = load::config_files(path)?;
+        inputs.push(load::config_files(path)?);
+    }
+    alloy_analysis::timings::mark(format_args!("loaded"));
+    let mut report = Vec::new();
+    // One config after the other: a file belongs to one config at a time
+    // (see `AnalysisHost::new_config`), and two paths may share files.
+    for config_inputs in inputs {
         let mut files = Vec::new();
-        for input in inputs {
+        let first = sources.files.len();
+        for input in config_inputs {
             let bytes: std::sync::Arc<[u8]> = input.bytes.into();
             files.push(host.set_file(&input.name, std::sync::Arc::clone(&bytes)));
             sources.files.push((input.name, bytes, None));
         }
-        configs.push(host.new_config(files));
-    }
-    let analysis = host.analysis();
-    // The database already parsed every file; reuse its trees for printing.
-    for (name, _, parse) in &mut sources.files {
-        if let Some(file) = host.file(name) {
-            *parse = analysis.parse(file).ok();
+        let config = host.new_config(files);
+        let analysis = host.analysis();
+        // The database parses every file; reuse its trees for printing.
+        for (name, _, parse) in &mut sources.files[first..] {
+            if let Some(file) = host.file(name) {
+                *parse = analysis.parse(file).ok();
+            }
         }
-    }
-    let mut report = Vec::new();
-    for config in configs {
+        alloy_analysis::timings::mark(format_args!("parsed"));
         let diagnostics = analysis
             .diagnostics(config)
             .map_err(|err| format!("analysis was cancelled: {err}"))?;
@@ -298,7 +307,6 @@ fn analyse(
                 .filter(|d| checks == Checks::All || d.upstream),
         );
     }
-    drop(analysis);
     // Freeing a large database takes longer than checking it; the process
     // is about to exit, so let the operating system reclaim it.
     std::mem::forget(host);

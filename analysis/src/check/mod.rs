@@ -55,9 +55,11 @@ pub struct DeclareSignature {
 #[salsa::tracked(returns(ref))]
 pub fn declare_signature<'db>(
     db: &'db dyn salsa::Database,
-    config: Config,
     declare: Item<'db>,
 ) -> DeclareSignature {
+    let Some(config) = declare.file(db).config(db) else {
+        return DeclareSignature::default();
+    };
     let tree = module_tree(db, config);
     let mut signature = DeclareSignature::default();
     let Some(&scope) = tree.owned.get(&declare) else {
@@ -89,9 +91,11 @@ pub fn declare_signature<'db>(
 #[salsa::tracked(returns(ref))]
 pub fn item_diagnostics<'db>(
     db: &'db dyn salsa::Database,
-    config: Config,
     item: Item<'db>,
 ) -> ItemDiagnostics<'db> {
+    let Some(config) = item.file(db).config(db) else {
+        return ItemDiagnostics::default();
+    };
     let tree = module_tree(db, config);
     let Some(&scope_id) = tree.scope_of.get(&item) else {
         return ItemDiagnostics::default();
@@ -102,7 +106,7 @@ pub fn item_diagnostics<'db>(
     let community = settings.community_components(db);
     let data = crate::hir::item_data(db, item);
     let name = item.name(db).clone();
-    let references = item_references(db, config, item);
+    let references = item_references(db, item);
     let mut cx = Cx {
         db,
         item,
@@ -178,7 +182,7 @@ pub fn item_diagnostics<'db>(
                     crate::graph::dead_output(&mut cx, component);
                 }
                 Definition::Custom(Custom::Declare(declare)) => {
-                    let signature = declare_signature(db, config, declare);
+                    let signature = declare_signature(db, declare);
                     schema::check_body(
                         &mut cx,
                         root,
@@ -207,7 +211,7 @@ pub fn item_diagnostics<'db>(
         }
     }
     let head = std::mem::take(&mut cx.out);
-    refs::check_references(&mut cx, references, config, tree, scope_id, stability);
+    refs::check_references(&mut cx, references, tree, scope_id, stability);
     refs::check_arity(&mut cx);
     ItemDiagnostics { head, tail: cx.out }
 }
@@ -253,6 +257,50 @@ fn check_foreach(cx: &mut Cx<'_, '_>, block: &'static catalogue::ConfigBlock, mi
     );
 }
 
+/// Items of a scope are checked and gathered in runs of this many (in the
+/// scope's report order).
+pub(crate) const RUN: usize = 64;
+
+/// The diagnostics of one run of a scope's items: only the items that have
+/// any, by position in the run.
+///
+/// Why runs: gathering a large config's diagnostics item by item made the
+/// final, single-threaded assembly fetch tens of thousands of memos (and
+/// record as many dependencies) after the parallel checks were done. A run
+/// is gathered on the thread that checks it, so the assembly fetches a few
+/// hundred values, mostly empty. An edit re-checks one item and re-gathers
+/// its run only.
+#[derive(Clone, Debug, PartialEq, Eq, Default, salsa::SalsaValue)]
+pub struct RunDiagnostics<'db> {
+    pub items: Vec<(u32, ItemDiagnostics<'db>)>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn run_diagnostics<'db>(
+    db: &'db dyn salsa::Database,
+    config: Config,
+    scope: ScopeId,
+    run: u32,
+) -> RunDiagnostics<'db> {
+    let tree = module_tree(db, config);
+    let mut out = RunDiagnostics::default();
+    let Some(scope) = tree.scopes.get(scope.0 as usize) else {
+        return out;
+    };
+    for (i, item) in scope
+        .ordered()
+        .skip(run as usize * RUN)
+        .take(RUN)
+        .enumerate()
+    {
+        let diags = item_diagnostics(db, item);
+        if !diags.head.is_empty() || !diags.tail.is_empty() {
+            out.items.push((i as u32, diags.clone()));
+        }
+    }
+    out
+}
+
 /// Every semantic diagnostic of a config, in upstream's order.
 ///
 /// The items' own checks run before the graph is built. Salsa reuses one
@@ -263,41 +311,73 @@ fn check_foreach(cx: &mut Cx<'_, '_>, block: &'static catalogue::ConfigBlock, mi
 #[salsa::tracked(returns(ref))]
 pub fn config_diagnostics(db: &dyn salsa::Database, config: Config) -> Arc<[SemDiag<'_>]> {
     let tree = module_tree(db, config);
-    // Per scope, in the scope's report order (every item is in exactly one
-    // scope): a vector rather than a map keyed by item, which cost as much
-    // as a tenth of the whole assembly on large configs.
-    let items: Vec<Vec<&ItemDiagnostics<'_>>> = tree
+    let runs: Vec<Vec<&RunDiagnostics<'_>>> = tree
         .scopes
         .iter()
-        .map(|scope| {
-            scope
-                .ordered()
-                .map(|item| item_diagnostics(db, config, item))
+        .enumerate()
+        .map(|(i, scope)| {
+            let len = scope.declares.len()
+                + scope.configs.len()
+                + scope.components.len()
+                + scope.services.len();
+            (0..len.div_ceil(RUN) as u32)
+                .map(|run| run_diagnostics(db, config, ScopeId(i as u32), run))
                 .collect()
         })
         .collect();
     let graph = component_graph(db, config);
     let mut out = Vec::new();
-    scope_diagnostics(db, &items, tree, graph, ScopeId(0), &mut out);
+    scope_diagnostics(db, &runs, tree, graph, ScopeId(0), &mut out);
     out.extend(graph_diagnostics(db, config).iter().cloned());
     out.into()
 }
 
 fn scope_diagnostics<'db>(
     db: &'db dyn salsa::Database,
-    items: &[Vec<&ItemDiagnostics<'db>>],
+    all_runs: &[Vec<&RunDiagnostics<'db>>],
     tree: &crate::scope::ModuleTree<'db>,
     graph: &crate::graph::ComponentGraph<'db>,
     scope: ScopeId,
     out: &mut Vec<SemDiag<'db>>,
 ) {
-    let checked = &items[scope.0 as usize];
-    for (item, diags) in tree.scope(scope).ordered().zip(checked) {
-        out.extend(diags.head.iter().cloned());
-        if let Some(&child) = tree.owned.get(&item) {
-            scope_diagnostics(db, items, tree, graph, child, out);
+    // Items with diagnostics, by position in the scope's order.
+    let mut found = all_runs[scope.0 as usize]
+        .iter()
+        .enumerate()
+        .flat_map(|(r, run)| {
+            run.items
+                .iter()
+                .map(move |(i, d)| (r * RUN + *i as usize, d))
+        })
+        .peekable();
+    // Items that own a scope, whose diagnostics go between the owner's
+    // head and tail: declares and `foreach` blocks, which come first in the
+    // scope's order, so only those are looked at.
+    let s = tree.scope(scope);
+    let mut owners = s
+        .declares
+        .iter()
+        .chain(&s.configs)
+        .enumerate()
+        .filter_map(|(position, item)| Some((position, *tree.owned.get(item)?)))
+        .peekable();
+    loop {
+        let position = match (found.peek(), owners.peek()) {
+            (None, None) => break,
+            (Some(&(p, _)), None) => p,
+            (None, Some(&(o, _))) => o,
+            (Some(&(p, _)), Some(&(o, _))) => p.min(o),
+        };
+        let diags = found.next_if(|&(p, _)| p == position).map(|(_, d)| d);
+        if let Some(d) = diags {
+            out.extend(d.head.iter().cloned());
         }
-        out.extend(diags.tail.iter().cloned());
+        if let Some((_, child)) = owners.next_if(|&(o, _)| o == position) {
+            scope_diagnostics(db, all_runs, tree, graph, child, out);
+        }
+        if let Some(d) = diags {
+            out.extend(d.tail.iter().cloned());
+        }
     }
     crate::graph::cycle_diagnostics(db, graph, scope, out);
 }

@@ -6,14 +6,12 @@ use super::sem::{stability_message, Anchor, SemDiag, SemFix, Span};
 use super::Cx;
 use crate::catalogue::{self, did_you_mean, Stability};
 use crate::codes::Code;
-use crate::db::Config;
 use crate::resolve::{is_stdlib_deprecated, is_stdlib_identifier, Target};
 use crate::scope::{Custom, ModuleTree, ScopeId};
 
 pub(super) fn check_references<'db>(
     cx: &mut Cx<'_, 'db>,
     references: &[crate::resolve::Reference<'db>],
-    config: Config,
     tree: &ModuleTree<'db>,
     scope: ScopeId,
     minimum: Stability,
@@ -46,7 +44,7 @@ pub(super) fn check_references<'db>(
                         "a component is shadowing an existing stdlib name",
                     ));
                 }
-                check_export(cx, config, tree, scope, *item, *len, reference);
+                check_export(cx, tree, scope, *item, *len, reference);
             }
             Target::Stdlib => {
                 if is_stdlib_deprecated(head) {
@@ -138,7 +136,6 @@ fn check_stdlib_member(cx: &mut Cx<'_, '_>, reference: &crate::resolve::Referenc
 /// export.
 fn check_export<'db>(
     cx: &mut Cx<'_, 'db>,
-    config: Config,
     tree: &ModuleTree<'db>,
     scope: ScopeId,
     item: crate::hir::Item<'db>,
@@ -151,9 +148,7 @@ fn check_export<'db>(
     };
     let name = item.name(cx.db).clone();
     let exports: Vec<String> = if let Some(Custom::Declare(declare)) = tree.custom(scope, &name) {
-        super::declare_signature(cx.db, config, declare)
-            .exports
-            .clone()
+        super::declare_signature(cx.db, declare).exports.clone()
     } else if tree.custom(scope, &name).is_some() {
         return;
     } else if let Some(component) = catalogue::component(&name) {

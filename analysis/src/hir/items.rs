@@ -169,24 +169,102 @@ pub fn item_index(db: &dyn salsa::Database, file: SourceFile) -> ItemIndex<'_> {
             top_level_attrs: Vec::new(),
         },
     };
-    let mut ordinal = 0u32;
-    for (offset, node) in green::child_nodes_at(parse.green()) {
-        match green::kind(node) {
-            SyntaxKind::BLOCK => {
-                let i = indexer.add(node, offset, None);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let statements = scan_file(parse.green(), threads);
+    for (ordinal, statement) in statements.into_iter().enumerate() {
+        match statement {
+            Statement::Block(found) => {
+                let i = indexer.add(found, None);
                 indexer.index.top_level.push(i);
             }
-            SyntaxKind::ATTRIBUTE => {
-                let name = green::token(node, SyntaxKind::IDENT)
-                    .map(|t| t.text().to_owned())
-                    .unwrap_or_default();
-                indexer.index.top_level_attrs.push((name, ordinal));
+            Statement::Attribute(name) => {
+                indexer.index.top_level_attrs.push((name, ordinal as u32));
             }
-            _ => continue,
         }
-        ordinal += 1;
     }
     indexer.index
+}
+
+/// A top-level statement that matters to the index.
+#[derive(Debug, PartialEq)]
+enum Statement<'a> {
+    Block(Found<'a>),
+    /// A top-level attribute, by name (upstream rejects them).
+    Attribute(String),
+}
+
+/// A block that becomes an item: everything the index needs from the tree,
+/// read before any item is made.
+#[derive(Debug, PartialEq)]
+struct Found<'a> {
+    block: &'a GreenNodeData,
+    /// Offset in the file.
+    offset: u32,
+    name: String,
+    label: Option<String>,
+    nested: Vec<Found<'a>>,
+}
+
+/// Files with more top-level statements than this are read on several
+/// threads: below it, starting threads costs more than it saves.
+const PARALLEL_STATEMENTS: usize = 8192;
+
+/// Reads the file's statements (block headers, nested items) in file
+/// order. Making salsa items must happen on the query's thread, one after
+/// the other; reading the headers need not, and on a large file it was most
+/// of the index's time, spent while every other thread waited for it.
+fn scan_file(root: &GreenNodeData, threads: usize) -> Vec<Statement<'_>> {
+    let statements: Vec<(u32, &GreenNodeData)> = green::child_nodes_at(root)
+        .filter(|(_, n)| matches!(green::kind(n), SyntaxKind::BLOCK | SyntaxKind::ATTRIBUTE))
+        .collect();
+    if threads < 2 || statements.len() < PARALLEL_STATEMENTS {
+        return scan_part(&statements);
+    }
+    let part = statements.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = statements.chunks(part);
+        let first = parts.next().unwrap_or(&[]);
+        let others: Vec<_> = parts.map(|p| scope.spawn(move || scan_part(p))).collect();
+        let mut out = scan_part(first);
+        for handle in others {
+            match handle.join() {
+                Ok(more) => out.extend(more),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
+
+fn scan_part<'a>(part: &[(u32, &'a GreenNodeData)]) -> Vec<Statement<'a>> {
+    part.iter()
+        .map(|&(offset, node)| scan_statement(node, offset))
+        .collect()
+}
+
+fn scan_statement(node: &GreenNodeData, offset: u32) -> Statement<'_> {
+    if green::kind(node) == SyntaxKind::ATTRIBUTE {
+        let name = green::token(node, SyntaxKind::IDENT)
+            .map(|t| t.text().to_owned())
+            .unwrap_or_default();
+        return Statement::Attribute(name);
+    }
+    Statement::Block(scan_block(node, offset))
+}
+
+fn scan_block(block: &GreenNodeData, offset: u32) -> Found<'_> {
+    let (name, label) = green::block_header(block);
+    let mut nested = Vec::new();
+    nested_blocks_at(block, offset, Container::of(&name), &mut |at, child| {
+        nested.push(scan_block(child, at));
+    });
+    Found {
+        block,
+        offset,
+        name,
+        label,
+        nested,
+    }
 }
 
 struct Indexer<'db> {
@@ -197,10 +275,15 @@ struct Indexer<'db> {
 }
 
 impl<'db> Indexer<'db> {
-    /// Adds the block at `offset` (in the file) and its nested items.
-    fn add(&mut self, block: &GreenNodeData, offset: u32, parent: Option<Item<'db>>) -> u32 {
-        let (name, label) = green::block_header(block);
-        let container = Container::of(&name);
+    /// Adds a block found in the file and its nested items.
+    fn add(&mut self, found: Found<'_>, parent: Option<Item<'db>>) -> u32 {
+        let Found {
+            block,
+            offset,
+            name,
+            label,
+            nested,
+        } = found;
         let end = offset as usize + usize::from(block.text_len());
         let text = self
             .bytes
@@ -215,10 +298,10 @@ impl<'db> Indexer<'db> {
         let i = self.index.items.len() as u32;
         self.index.items.push(item);
         self.index.children.push(Vec::new());
-        let mut kids = Vec::new();
-        nested_blocks_at(block, offset, container, &mut |at, child| {
-            kids.push(self.add(child, at, Some(item)));
-        });
+        let kids = nested
+            .into_iter()
+            .map(|child| self.add(child, Some(item)))
+            .collect();
         self.index.children[i as usize] = kids;
         i
     }
@@ -227,11 +310,11 @@ impl<'db> Indexer<'db> {
 /// Calls `f` with each nested item block of `block` (at `offset` in the
 /// file) and its offset: the same blocks the lowering leaves out as
 /// [`super::data::Stmt::Item`].
-fn nested_blocks_at(
-    block: &GreenNodeData,
+fn nested_blocks_at<'a>(
+    block: &'a GreenNodeData,
     offset: u32,
     container: Container,
-    f: &mut dyn FnMut(u32, &GreenNodeData),
+    f: &mut dyn FnMut(u32, &'a GreenNodeData),
 ) {
     match container {
         Container::Leaf => {}
@@ -299,4 +382,39 @@ pub fn top_level_stmt(root: &SyntaxNode, ordinal: u32) -> Option<SyntaxNode> {
     root.children()
         .filter(|n| ast::Stmt::can_cast(n.kind()))
         .nth(ordinal as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parallel reading of a large file finds exactly what one thread
+    /// finds, in the same order: attributes, labels, nested items of
+    /// `declare` and `foreach` included.
+    #[test]
+    fn scanning_on_several_threads_equals_one_thread() {
+        let mut text = String::from("top_level_attribute = 1\n");
+        let extra = "declare \"d\" {\n  local.file \"inner\" { filename = \"x\" }\n}\n\
+                     foreach \"f\" {\n  collection = []\n  var = \"v\"\n  template {\n    local.file \"t\" { filename = v }\n  }\n}\n";
+        for _ in 0..1000 {
+            text.push_str(&crate::bench_support::pipeline(text.len()));
+            text.push_str(extra);
+            text.push_str("stray = true\n");
+        }
+        let parse = alloy_syntax::parse(&text);
+        let one = scan_file(parse.green(), 1);
+        assert!(one.len() > PARALLEL_STATEMENTS, "{}", one.len());
+        for threads in [2, 3, 4] {
+            assert_eq!(scan_file(parse.green(), threads), one, "{threads} threads");
+        }
+        let nested = one
+            .iter()
+            .filter(|s| matches!(s, Statement::Block(f) if !f.nested.is_empty()))
+            .count();
+        let attributes = one
+            .iter()
+            .filter(|s| matches!(s, Statement::Attribute(_)))
+            .count();
+        assert!(nested > 2 && attributes > 2, "{nested} {attributes}");
+    }
 }
