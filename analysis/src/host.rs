@@ -271,13 +271,18 @@ impl Analysis {
                     crate::timings::mark(format_args!("graph done"));
                 })
             });
-            for k in 0..threads {
+            // One worker more than there are cores: a worker that waits for
+            // a query another thread is computing (salsa makes it wait)
+            // leaves its core to the spare instead of idle. Measured on 2
+            // cores: min of 15 about 90 ms against 98-107 ms with 2.
+            let workers = threads + 1;
+            for k in 0..workers {
                 let db = self.db.clone();
                 let (next, tree_ready) = (&next, &tree_ready);
                 scope.spawn(move || {
                     run(&|| {
                         let files = config.files(&db);
-                        for file in files.iter().skip(k).step_by(threads) {
+                        for file in files.iter().skip(k).step_by(workers) {
                             item_index(&db, *file);
                         }
                         crate::timings::mark(format_args!("index done (thread {k})"));
