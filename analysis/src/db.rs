@@ -123,7 +123,7 @@ fn parse_bytes(previous: Option<alloy_syntax::Parse>, bytes: &[u8]) -> alloy_syn
     if let (Some(previous), Ok(text)) = (previous, std::str::from_utf8(bytes)) {
         return alloy_syntax::reparse(&previous, text);
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let threads = crate::threads();
     alloy_syntax::parse_file_parallel(bytes, threads)
 }
 

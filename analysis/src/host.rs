@@ -247,7 +247,7 @@ impl Analysis {
     /// graph on one thread would each pay for the graph's set. While the
     /// scopes are being built, the other threads lower items.
     fn warm(&self, config: Config) -> Cancellable<()> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let threads = crate::threads();
         let size: usize =
             self.with(|db| config.files(db).iter().map(|f| f.bytes(db).len()).sum())?;
         if threads < 2 || size < PARALLEL_THRESHOLD {
@@ -256,16 +256,17 @@ impl Analysis {
         let cancelled = std::sync::atomic::AtomicBool::new(false);
         let next = std::sync::atomic::AtomicUsize::new(0);
         let tree_ready = std::sync::atomic::AtomicBool::new(false);
-        let run = |work: &dyn Fn()| {
+        // Runs `work`, noting a cancellation instead of unwinding the scope.
+        let guarded = |work: &dyn Fn()| {
             if salsa::Cancelled::catch(AssertUnwindSafe(work)).is_err() {
                 cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         };
         std::thread::scope(|scope| {
             let db = self.db.clone();
-            let run = &run;
+            let guarded = &guarded;
             scope.spawn(move || {
-                run(&|| {
+                guarded(&|| {
                     component_graph(&db, config);
                     crate::graph::graph_diagnostics(&db, config);
                     crate::timings::mark(format_args!("graph done"));
@@ -280,7 +281,7 @@ impl Analysis {
                 let db = self.db.clone();
                 let (next, tree_ready) = (&next, &tree_ready);
                 scope.spawn(move || {
-                    run(&|| {
+                    guarded(&|| {
                         let files = config.files(&db);
                         for file in files.iter().skip(k).step_by(workers) {
                             item_index(&db, *file);
@@ -312,9 +313,7 @@ impl Analysis {
                             .iter()
                             .enumerate()
                             .flat_map(|(i, s)| {
-                                let len = s.ordered().count();
-                                (0..len.div_ceil(crate::check::RUN) as u32)
-                                    .map(move |r| (ScopeId(i as u32), r))
+                                (0..crate::check::run_count(s)).map(move |r| (ScopeId(i as u32), r))
                             })
                             .collect();
                         loop {

@@ -98,6 +98,12 @@ pub use host::{
 };
 pub use scope::ItemKind;
 
+/// Threads for the work a large file or config splits: the cores there
+/// are, at most four (beyond that the serial parts dominate).
+pub(crate) fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
 /// Queries by name, for tests that assert which ones ran.
 pub mod queries {
     pub use crate::check::{

@@ -126,6 +126,15 @@ impl<'db> Scope<'db> {
             .chain(&self.services)
             .copied()
     }
+
+    /// Number of items, all kinds.
+    pub fn len(&self) -> usize {
+        self.declares.len() + self.configs.len() + self.components.len() + self.services.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, salsa::SalsaValue)]

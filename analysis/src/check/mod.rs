@@ -261,6 +261,11 @@ fn check_foreach(cx: &mut Cx<'_, '_>, block: &'static catalogue::ConfigBlock, mi
 /// scope's report order).
 pub(crate) const RUN: usize = 64;
 
+/// How many runs a scope's items make.
+pub(crate) fn run_count(scope: &crate::scope::Scope<'_>) -> u32 {
+    scope.len().div_ceil(RUN) as u32
+}
+
 /// The diagnostics of one run of a scope's items: only the items that have
 /// any, by position in the run.
 ///
@@ -316,11 +321,7 @@ pub fn config_diagnostics(db: &dyn salsa::Database, config: Config) -> Arc<[SemD
         .iter()
         .enumerate()
         .map(|(i, scope)| {
-            let len = scope.declares.len()
-                + scope.configs.len()
-                + scope.components.len()
-                + scope.services.len();
-            (0..len.div_ceil(RUN) as u32)
+            (0..run_count(scope))
                 .map(|run| run_diagnostics(db, config, ScopeId(i as u32), run))
                 .collect()
         })

@@ -169,7 +169,7 @@ pub fn item_index(db: &dyn salsa::Database, file: SourceFile) -> ItemIndex<'_> {
             top_level_attrs: Vec::new(),
         },
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let threads = crate::threads();
     let statements = scan_file(parse.green(), threads);
     for (ordinal, statement) in statements.into_iter().enumerate() {
         match statement {

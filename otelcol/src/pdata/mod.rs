@@ -154,6 +154,14 @@ macro_rules! signal {
     };
 }
 
+/// Spans in decoded resource spans.
+fn decoded_spans(resource_spans: &[ResourceSpans]) -> usize {
+    resource_spans
+        .iter()
+        .map(split::Splittable::item_count)
+        .sum()
+}
+
 impl Traces {
     pub fn new(resource_spans: Vec<ResourceSpans>) -> Self {
         Self {
@@ -209,11 +217,7 @@ impl Traces {
         if self.resource_spans.is_empty() {
             return;
         }
-        let spans = self
-            .resource_spans
-            .iter()
-            .map(split::Splittable::item_count)
-            .sum();
+        let spans = decoded_spans(&self.resource_spans);
         let request = crate::exporter::encode::traces(&self.resource_spans);
         self.resource_spans = Vec::new();
         self.encoded.push_front(request, spans);
@@ -228,11 +232,7 @@ impl Signal for Traces {
     const KIND: SignalKind = SignalKind::Traces;
 
     fn item_count(&self) -> usize {
-        self.resource_spans
-            .iter()
-            .map(split::Splittable::item_count)
-            .sum::<usize>()
-            + self.encoded.spans()
+        decoded_spans(&self.resource_spans) + self.encoded.spans()
     }
     fn client(&self) -> &ClientInfo {
         &self.client
@@ -276,7 +276,7 @@ impl Signal for Traces {
                 match decode::resource_spans_of(&request) {
                     Ok(mut rs) => {
                         let head = take_front(&mut rs, owed);
-                        let rest: usize = rs.iter().map(split::Splittable::item_count).sum();
+                        let rest = decoded_spans(&rs);
                         front.push(crate::exporter::encode::traces(&head), owed);
                         if rest > 0 {
                             self.encoded
