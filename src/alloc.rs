@@ -119,7 +119,8 @@ fn in_arena(address: usize) -> bool {
 /// (thread exit).
 #[inline]
 fn bump(layout: Layout) -> Option<*mut u8> {
-    if START.load(Ordering::Acquire) == 0 {
+    // Chunks are aligned to CHUNK: a larger alignment is the system's.
+    if START.load(Ordering::Acquire) == 0 || layout.align() > CHUNK {
         return None;
     }
     if layout.size() > LARGE {
@@ -193,6 +194,9 @@ unsafe impl GlobalAlloc for Allocator {
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         match bump(layout) {
+            // Large allocations are fresh pages, never handed out twice:
+            // already zero.
+            Some(ptr) if layout.size() > LARGE => ptr,
             Some(ptr) => {
                 // Memory given back and handed out again is not zero.
                 // SAFETY: `ptr` is valid for `layout.size()` bytes.
@@ -320,6 +324,23 @@ mod tests {
         let (bottom, top) = *FREE.lock().unwrap_or_else(|e| e.into_inner());
         assert!(bottom <= top);
         assert!(top <= END.load(Ordering::Relaxed));
+    }
+
+    #[test]
+    fn alignments_beyond_a_chunk_are_honoured() {
+        let a = arena();
+        // Chunks alternate between 4 MiB-aligned and not: several tries.
+        for size in [16, 16, 16, 16, LARGE + 1] {
+            let layout = Layout::from_size_align(size, 2 * CHUNK).expect("layout");
+            let ptr = unsafe { a.alloc(layout) };
+            assert!(!ptr.is_null());
+            assert!((ptr as usize).is_multiple_of(2 * CHUNK), "size {size}");
+            unsafe { a.dealloc(ptr, layout) };
+        }
+        let large = Layout::from_size_align(LARGE + PAGE, 8).expect("layout");
+        let zeroed = unsafe { a.alloc_zeroed(large) };
+        let bytes = unsafe { std::slice::from_raw_parts(zeroed, LARGE + PAGE) };
+        assert!(bytes.iter().all(|&b| b == 0), "large zeroed allocation");
     }
 
     #[test]
