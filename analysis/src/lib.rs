@@ -85,6 +85,7 @@ pub mod encoding;
 mod graph;
 pub mod hir;
 mod host;
+mod pipeline;
 pub mod resolve;
 pub mod scope;
 
@@ -96,6 +97,7 @@ pub use graph::strongly_connected;
 pub use host::{
     Analysis, AnalysisHost, Cancellable, Graph, GraphEdge, GraphNode, ItemInfo, NavTarget,
 };
+pub use pipeline::{Flow, Health, NodeKind, Pipeline, PipelineEdge, PipelineNode};
 pub use scope::ItemKind;
 
 /// Threads for the work a large file or config splits: the cores there

@@ -2,7 +2,7 @@
 //! load each path as one config, run the analyser, print the report.
 
 mod human;
-mod load;
+pub(super) mod load;
 mod machine;
 mod upstream;
 

@@ -2,6 +2,7 @@
 
 mod check;
 mod fmt;
+mod graph;
 mod input;
 mod lsp;
 mod parse;
@@ -35,6 +36,8 @@ enum Command {
     Lsp(lsp::LspArgs),
     /// Run a configuration: load it, serve HTTP, reload on SIGHUP.
     Run(run::RunArgs),
+    /// Print the component graph of a configuration without running it.
+    Graph(graph::GraphArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -45,6 +48,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Parse(args) => parse::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Run(args) => run::run(args),
+        Command::Graph(args) => graph::run(args),
     }
 }
 
