@@ -328,6 +328,16 @@ impl<S: Signal, T: Transport<S>> SignalExporter<S, T> {
         })
     }
 
+    /// Free sending-queue slots; `None` without a queue.
+    fn free_capacity(&self) -> Option<usize> {
+        self.queue.as_ref().map(|q| {
+            q.tx.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .map_or(0, |tx| tx.capacity())
+        })
+    }
+
     fn has_capacity(&self) -> bool {
         match &self.queue {
             None => true,
@@ -465,6 +475,13 @@ where
             SignalKind::Traces => self.traces.has_capacity(),
             SignalKind::Metrics => self.metrics.has_capacity(),
             SignalKind::Logs => self.logs.has_capacity(),
+        }
+    }
+    fn free_capacity(&self, kind: SignalKind) -> Option<usize> {
+        match kind {
+            SignalKind::Traces => self.traces.free_capacity(),
+            SignalKind::Metrics => self.metrics.free_capacity(),
+            SignalKind::Logs => self.logs.free_capacity(),
         }
     }
     fn accepts_encoded(&self, kind: SignalKind) -> bool {

@@ -188,6 +188,13 @@ impl Consumer for ForwardingConsumer {
         self.current().is_ok_and(|t| t.has_capacity(kind))
     }
 
+    fn free_capacity(&self, kind: SignalKind) -> Option<usize> {
+        match self.current() {
+            Ok(t) => t.free_capacity(kind),
+            Err(_) => Some(0),
+        }
+    }
+
     fn accepts_encoded(&self, kind: SignalKind) -> bool {
         self.current().is_ok_and(|t| t.accepts_encoded(kind))
     }

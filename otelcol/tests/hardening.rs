@@ -1,0 +1,209 @@
+//! What an adversarial probe of the pipeline broke (issue 12): exports in
+//! flight when the sink dies, bursts against the batch bound.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alloy_otelcol::testing::{spans, Sink};
+use alloy_otelcol::*;
+use common::*;
+
+/// A sink in its own process (the `otlp-pipeline` binary: gRPC receiver ->
+/// debug exporter), so it can be stopped and killed like a real peer.
+struct SinkProcess {
+    child: Child,
+    metrics: String,
+}
+
+impl SinkProcess {
+    fn start(grpc: &str) -> SinkProcess {
+        let started = Instant::now();
+        loop {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_otlp-pipeline"))
+                .args(["--grpc", grpc, "--exporter", "debug", "--no-batch"])
+                .args(["--metrics", "127.0.0.1:0", "--verbosity", "basic"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn otlp-pipeline");
+            let stdout = child.stdout.take().expect("stdout");
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            if let Some(metrics) = line
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("metrics="))
+            {
+                return SinkProcess {
+                    child,
+                    metrics: metrics.to_owned(),
+                };
+            }
+            // The port of a killed sink may take a moment to free.
+            let _ = child.kill();
+            let _ = child.wait();
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "sink did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// `otelcol_receiver_accepted_spans_total` as the sink reports it.
+    async fn accepted_spans(&self) -> f64 {
+        let addr = self.metrics.clone();
+        tokio::task::spawn_blocking(move || {
+            use std::io::{Read, Write};
+            let Ok(mut s) = std::net::TcpStream::connect(&addr) else {
+                return 0.0;
+            };
+            let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+            let _ = write!(
+                s,
+                "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            );
+            let mut text = String::new();
+            let _ = s.read_to_string(&mut text);
+            text.lines()
+                .filter(|l| l.starts_with("otelcol_receiver_accepted_spans_total"))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum()
+        })
+        .await
+        .unwrap_or(0.0)
+    }
+}
+
+impl Drop for SinkProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_in_flight_when_the_sink_dies_is_retried_to_the_next_sink() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let endpoint = format!("127.0.0.1:{port}");
+    let first = SinkProcess::start(&endpoint);
+    let reg = Registry::new();
+    let exporter = Arc::new(
+        OtlpGrpcExporter::new(
+            "otelcol.exporter.otlp.t",
+            OtlpGrpcConfig {
+                endpoint: endpoint.clone(),
+                tls: TlsClientConfig {
+                    insecure: true,
+                    ..Default::default()
+                },
+                // Long enough that the stopped sink, not the timeout, ends
+                // the attempt.
+                timeout: Duration::from_secs(30),
+                retry_on_failure: RetryConfig {
+                    initial_interval: Duration::from_millis(200),
+                    max_interval: Duration::from_secs(1),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            &reg,
+        )
+        .expect("config"),
+    );
+    exporter.start().await.expect("start");
+    // A first span over the connection, so the next export is in flight on
+    // an established connection when the sink dies.
+    exporter
+        .consume_traces(spans("svc", 1, 1))
+        .await
+        .expect("queued");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while first.accepted_spans().await < 1.0 {
+        assert!(Instant::now() < deadline, "the first sink got nothing");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    first.signal("-STOP");
+    exporter
+        .consume_traces(spans("svc", 1000, 2))
+        .await
+        .expect("queued");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    first.signal("-KILL");
+    drop(first);
+
+    let second = SinkProcess::start(&endpoint);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = second.accepted_spans().await;
+        if got >= 1000.0 {
+            assert_eq!(got, 1000.0);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the new sink got {got} of 1000 spans; send_failed = {}",
+            reg.sum("otelcol_exporter_send_failed_spans_total", &[])
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        reg.sum("otelcol_exporter_send_failed_spans_total", &[]),
+        0.0
+    );
+    let _ = exporter
+        .shutdown(Instant::now() + Duration::from_secs(2))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_2000_concurrent_requests_to_a_healthy_pipeline_is_not_refused() {
+    let sink = SinkPeer::start().await;
+    let pipeline = Pipeline::start(PipelineOpts::to(&sink)).await;
+    let batch = pipeline.batch.clone();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..2000u64)
+        .map(|i| {
+            let batch = batch.clone();
+            tokio::spawn(async move { batch.consume_traces(spans("svc", 10, i + 10)).await })
+        })
+        .collect();
+    let mut refused = 0;
+    for t in tasks {
+        if t.await.expect("task").is_err() {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 0, "requests refused by a healthy pipeline");
+    let sink_data: Arc<Sink> = sink.sink.clone();
+    wait_for(
+        "all 20,000 spans at the sink",
+        Duration::from_secs(60),
+        || sink_data.items(SignalKind::Traces) >= 20_000,
+    )
+    .await;
+    assert_eq!(sink_data.items(SignalKind::Traces), 20_000);
+    eprintln!(
+        "burst of 2000 x 10 spans delivered in {:?}",
+        started.elapsed()
+    );
+    let _ = pipeline
+        .shutdown(Instant::now() + Duration::from_secs(5))
+        .await;
+}
