@@ -207,3 +207,98 @@ async fn a_burst_of_2000_concurrent_requests_to_a_healthy_pipeline_is_not_refuse
         .shutdown(Instant::now() + Duration::from_secs(5))
         .await;
 }
+
+/// One span with the given IDs, as an encoded `ExportTraceServiceRequest`.
+fn request_with_ids(
+    trace_id: Vec<u8>,
+    span_id: Vec<u8>,
+) -> opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest {
+    let mut traces = spans("svc", 1, 7);
+    let span = &mut traces.resource_spans[0].scope_spans[0].spans[0];
+    span.trace_id = trace_id;
+    span.span_id = span_id;
+    opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest {
+        resource_spans: traces.resource_spans,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_of_the_wrong_length_are_refused_with_upstreams_400_and_message() {
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+    use prost::Message;
+
+    let sink = SinkPeer::start().await;
+    let pipeline = Pipeline::start(PipelineOpts::to(&sink)).await;
+    let url = format!("{}/v1/traces", pipeline.http_base());
+    let cases = [
+        (
+            vec![1u8; 5],
+            vec![2u8; 8],
+            "unmarshal: invalid TraceID length",
+        ),
+        (
+            vec![1u8; 17],
+            vec![2u8; 8],
+            "unmarshal: invalid TraceID length",
+        ),
+        (
+            vec![1u8; 16],
+            vec![2u8; 9],
+            "unmarshal: invalid SpanID length",
+        ),
+    ];
+    for (trace_id, span_id, message) in cases {
+        let req = request_with_ids(trace_id.clone(), span_id.clone());
+        let r = http_post(
+            &url,
+            "POST",
+            "application/x-protobuf",
+            None,
+            req.encode_to_vec(),
+        )
+        .await;
+        assert_eq!(r.status, 400);
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(body.contains(message), "{body:?}");
+
+        let json = serde_json::to_vec(&req).expect("json");
+        let r = http_post(&url, "POST", "application/json", None, json).await;
+        assert_eq!(r.status, 400);
+        let body: serde_json::Value = serde_json::from_slice(&r.body).expect("json status");
+        assert_eq!(body["message"], "ID.UnmarshalJSONIter: length mismatch");
+
+        let mut client = TraceServiceClient::connect(pipeline.grpc_url())
+            .await
+            .expect("connect");
+        let status = client.export(req).await.expect_err("refused");
+        assert_eq!(status.code(), tonic::Code::Internal);
+        assert!(status.message().contains(message), "{}", status.message());
+    }
+    // Right lengths and empty IDs pass.
+    for (t, s) in [(vec![1u8; 16], vec![2u8; 8]), (vec![], vec![])] {
+        let req = request_with_ids(t, s);
+        let r = http_post(
+            &url,
+            "POST",
+            "application/x-protobuf",
+            None,
+            req.encode_to_vec(),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+    }
+    let sink_data = sink.sink.clone();
+    wait_for("the two valid spans", Duration::from_secs(10), || {
+        sink_data.items(SignalKind::Traces) >= 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sink_data.items(SignalKind::Traces),
+        2,
+        "a span with a bad ID was forwarded"
+    );
+    let _ = pipeline
+        .shutdown(Instant::now() + Duration::from_secs(5))
+        .await;
+}

@@ -37,12 +37,18 @@ pub trait DecodeRequest: Signal {
         let _ = keep_encoded;
         Self::decode_request(&buf)
     }
+    /// Trace and span IDs have their fixed lengths or none (see `ids`).
+    fn check_ids(&self) -> Result<(), super::ids::IdError>;
 }
 
 impl DecodeRequest for Traces {
     type Request = ExportTraceServiceRequest;
     fn from_request(request: Self::Request) -> Self {
         Traces::new(request.resource_spans)
+    }
+    /// Encoded traces passed the scan, which refuses bad ID lengths.
+    fn check_ids(&self) -> Result<(), super::ids::IdError> {
+        super::ids::check_traces(&self.resource_spans)
     }
     fn decode_request(buf: &[u8]) -> Result<Self, DecodeError> {
         Ok(Traces::new(resource_spans_of(buf)?))
@@ -67,12 +73,18 @@ impl DecodeRequest for Metrics {
     fn from_request(request: Self::Request) -> Self {
         Metrics::new(request.resource_metrics)
     }
+    fn check_ids(&self) -> Result<(), super::ids::IdError> {
+        super::ids::check_metrics(&self.resource_metrics)
+    }
 }
 
 impl DecodeRequest for Logs {
     type Request = ExportLogsServiceRequest;
     fn from_request(request: Self::Request) -> Self {
         Logs::new(request.resource_logs)
+    }
+    fn check_ids(&self) -> Result<(), super::ids::IdError> {
+        super::ids::check_logs(&self.resource_logs)
     }
 }
 

@@ -89,10 +89,17 @@ impl<S: GrpcSignal> Decoder for ExportCodec<S> {
         } else {
             S::decode_request(&src.copy_to_bytes(n))
         };
-        // grpc-go (upstream) answers an undecodable request with INTERNAL.
-        decoded
-            .map(Some)
-            .map_err(|e| Status::internal(format!("failed to decode Protobuf message: {e}")))
+        // grpc-go (upstream) answers an undecodable request with INTERNAL;
+        // an ID of the wrong length fails upstream's unmarshalling too.
+        let data = decoded
+            .map_err(|e| Status::internal(format!("failed to decode Protobuf message: {e}")))?;
+        data.check_ids().map_err(|e| {
+            Status::internal(format!(
+                "grpc: error unmarshalling request: {}",
+                e.proto_message()
+            ))
+        })?;
+        Ok(Some(data))
     }
 }
 

@@ -238,6 +238,12 @@ async fn forward<S: DecodeRequest>(
         Encoding::Proto => S::decode_request(b)?,
         Encoding::Json => S::from_request(serde_json::from_slice(b)?),
     };
+    data.check_ids().map_err(|e| {
+        BodyError::Ids(match enc {
+            Encoding::Proto => e.proto_message(),
+            Encoding::Json => e.json_message(),
+        })
+    })?;
     data.set_client(client);
     Ok(state.core.export(data).await)
 }
