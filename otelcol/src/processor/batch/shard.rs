@@ -239,11 +239,19 @@ impl<S: Signal> Shard<S> {
         self.pending_items -= n;
         self.held.fetch_sub(n as u64, Ordering::AcqRel);
         self.obs.send_size.observe(n as f64);
-        match trigger {
-            Trigger::Size => self.obs.size_trigger.inc(),
-            Trigger::Timeout => self.obs.timeout_trigger.inc(),
-            Trigger::Shutdown => {}
-        }
+        let why = match trigger {
+            Trigger::Size => {
+                self.obs.size_trigger.inc();
+                "size"
+            }
+            Trigger::Timeout => {
+                self.obs.timeout_trigger.inc();
+                "timeout"
+            }
+            Trigger::Shutdown => "shutdown",
+        };
+        tracing::debug!(component_id = %self.component_id, signal = S::KIND.as_str(), items = n,
+            trigger = why, "sending batch");
         if let Err(e) = self.next.consume(batch).await {
             // Only possible when several producers race for one exporter
             // queue; the exporter has counted the items as enqueue_failed.

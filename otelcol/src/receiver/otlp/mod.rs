@@ -157,6 +157,8 @@ impl Core {
         match self.outputs.for_signal(S::KIND).consume(data).await {
             Ok(()) => {
                 obs.accepted.inc_by(n);
+                tracing::debug!(component_id = %self.component_id, signal = S::KIND.as_str(),
+                    items = n, "accepted data");
                 Ok(())
             }
             Err(e) => {
