@@ -302,3 +302,88 @@ async fn ids_of_the_wrong_length_are_refused_with_upstreams_400_and_message() {
         .shutdown(Instant::now() + Duration::from_secs(5))
         .await;
 }
+
+/// A consumer that holds every call until released, so reservations stay.
+struct Gate {
+    open: tokio::sync::Semaphore,
+    taken: std::sync::atomic::AtomicUsize,
+}
+
+impl Consumer for Gate {
+    fn consume_traces(&self, _data: Traces) -> alloy_otelcol::pdata::ConsumeFuture<'_> {
+        Box::pin(async move {
+            self.taken.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _permit = self.open.acquire().await;
+            Ok(())
+        })
+    }
+    fn consume_metrics(&self, _data: Metrics) -> alloy_otelcol::pdata::ConsumeFuture<'_> {
+        Box::pin(async { Ok(()) })
+    }
+    fn consume_logs(&self, _data: Logs) -> alloy_otelcol::pdata::ConsumeFuture<'_> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decoding_memory_is_bounded_by_the_receivers_own_limit() {
+    use prost::Message;
+
+    let gate = Arc::new(Gate {
+        open: tokio::sync::Semaphore::new(0),
+        taken: std::sync::atomic::AtomicUsize::new(0),
+    });
+    let reg = Registry::new();
+    let receiver = OtlpReceiver::with_decode_memory_limit(
+        "otelcol.receiver.otlp.limited",
+        OtlpReceiverConfig {
+            grpc: None,
+            http: Some(HttpServerConfig {
+                endpoint: "127.0.0.1:0".into(),
+                ..Default::default()
+            }),
+        },
+        Outputs::all(vec![gate.clone()]),
+        &reg,
+        4 << 20,
+    );
+    receiver.start().await.expect("start");
+    let url = format!("http://{}/v1/traces", receiver.http_addr().expect("http"));
+    // About 600 KB: decoded (the gate takes no encoded data), 6 x 600 KB of
+    // a 4 MiB budget fits once.
+    let body = opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest {
+        resource_spans: spans("svc", 4400, 3).resource_spans,
+    }
+    .encode_to_vec();
+    assert!(
+        body.len() > 550_000 && body.len() < 1_000_000,
+        "{}",
+        body.len()
+    );
+
+    let first = tokio::spawn({
+        let (url, body) = (url.clone(), body.clone());
+        async move { http_post(&url, "POST", "application/x-protobuf", None, body).await }
+    });
+    wait_for(
+        "the first request to be held",
+        Duration::from_secs(10),
+        || gate.taken.load(std::sync::atomic::Ordering::SeqCst) == 1,
+    )
+    .await;
+    let refused = http_post(&url, "POST", "application/x-protobuf", None, body.clone()).await;
+    assert_eq!(refused.status, 503, "{:?}", refused.body);
+    assert!(refused.headers.contains_key("retry-after"));
+    assert_eq!(
+        reg.sum("otelcol_receiver_memory_limited_requests_total", &[]),
+        1.0
+    );
+    // Released: the reservation returns with the response.
+    gate.open.add_permits(100);
+    assert_eq!(first.await.expect("task").status, 200);
+    let again = http_post(&url, "POST", "application/x-protobuf", None, body).await;
+    assert_eq!(again.status, 200);
+    let _ = receiver
+        .shutdown(Instant::now() + Duration::from_secs(2))
+        .await;
+}
