@@ -178,6 +178,20 @@ fn scan(mut buf: &[u8], schema: Schema, depth: u32, spans: &mut usize) -> Option
 pub(crate) fn span_count(request: &[u8]) -> Option<usize> {
     let mut spans = 0;
     scan(request, Schema::Request, 0, &mut spans)?;
+    // A request that would decode too large (empty spans) is left to the
+    // decoder, which refuses it: kept encoded, it would be decoded later by
+    // any consumer that reads spans.
+    let decoded = spans.saturating_mul(std::mem::size_of::<
+        opentelemetry_proto::tonic::trace::v1::Span,
+    >());
+    if decoded
+        > request
+            .len()
+            .saturating_mul(super::decode::MAX_AMPLIFICATION)
+            + (64 << 10)
+    {
+        return None;
+    }
     Some(spans)
 }
 
