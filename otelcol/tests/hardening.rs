@@ -222,10 +222,24 @@ fn request_with_ids(
     }
 }
 
+async fn post_proto(
+    url: &str,
+    req: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+) -> HttpReply {
+    use prost::Message;
+    http_post(
+        url,
+        "POST",
+        "application/x-protobuf",
+        None,
+        req.encode_to_vec(),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ids_of_the_wrong_length_are_refused_with_upstreams_400_and_message() {
     use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
-    use prost::Message;
 
     let sink = SinkPeer::start().await;
     let pipeline = Pipeline::start(PipelineOpts::to(&sink)).await;
@@ -249,14 +263,7 @@ async fn ids_of_the_wrong_length_are_refused_with_upstreams_400_and_message() {
     ];
     for (trace_id, span_id, message) in cases {
         let req = request_with_ids(trace_id.clone(), span_id.clone());
-        let r = http_post(
-            &url,
-            "POST",
-            "application/x-protobuf",
-            None,
-            req.encode_to_vec(),
-        )
-        .await;
+        let r = post_proto(&url, &req).await;
         assert_eq!(r.status, 400);
         let body = String::from_utf8_lossy(&r.body);
         assert!(body.contains(message), "{body:?}");
@@ -277,14 +284,7 @@ async fn ids_of_the_wrong_length_are_refused_with_upstreams_400_and_message() {
     // Right lengths and empty IDs pass.
     for (t, s) in [(vec![1u8; 16], vec![2u8; 8]), (vec![], vec![])] {
         let req = request_with_ids(t, s);
-        let r = http_post(
-            &url,
-            "POST",
-            "application/x-protobuf",
-            None,
-            req.encode_to_vec(),
-        )
-        .await;
+        let r = post_proto(&url, &req).await;
         assert_eq!(r.status, 200);
     }
     let sink_data = sink.sink.clone();
