@@ -256,3 +256,208 @@ fn diff_shows_what_would_change() {
     assert!(diff.contains("+\tlevel  = \"debug\"\n"), "{diff}");
     assert_eq!(std::fs::read_to_string(&file).expect("read"), UNFORMATTED);
 }
+
+// ---- `fmt -w` against a hostile or particular file system (issue 12) ----
+
+use std::os::unix::fs::MetadataExt;
+
+fn fmt_write(paths: &[&Path]) -> Output {
+    alloy()
+        .args(["fmt", "-w"])
+        .args(paths)
+        .output()
+        .expect("run")
+}
+
+/// Whether this process may give files away (root): the owner of a new
+/// file is the effective user.
+fn is_root(dir: &Path) -> bool {
+    let probe = dir.join(".uid-probe");
+    write(&probe, "");
+    let uid = std::fs::metadata(&probe).expect("meta").uid();
+    let _ = std::fs::remove_file(&probe);
+    uid == 0
+}
+
+#[test]
+fn write_never_goes_through_a_link_planted_at_a_temporary_name() {
+    let dir = temp_dir("planted");
+    let victim = dir.join("victim");
+    write(&victim, "root-only secret\n");
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let file = dir.join("a.alloy");
+    write(&file, UNFORMATTED);
+    // The names the old writer used (`.NAME.<pid>.tmp`) for the next pids,
+    // all pointing at the victim.
+    let last: u32 = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    for pid in last..last + 400 {
+        std::os::unix::fs::symlink(&victim, dir.join(format!(".a.alloy.{pid}.tmp")))
+            .expect("plant");
+    }
+    let out = fmt_write(&[&file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), FORMATTED);
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("read"),
+        "root-only secret\n"
+    );
+    let meta = std::fs::symlink_metadata(&victim).expect("meta");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    // Only the planted links remain beside the file: no temporary left.
+    let extra: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            n != "a.alloy"
+                && n != "victim"
+                && !std::fs::symlink_metadata(dir.join(n))
+                    .expect("meta")
+                    .file_type()
+                    .is_symlink()
+        })
+        .collect();
+    assert!(extra.is_empty(), "left behind: {extra:?}");
+}
+
+#[test]
+fn write_keeps_owner_group_and_mode() {
+    let dir = temp_dir("owner");
+    if !is_root(&dir) {
+        eprintln!("skipped: giving a file to another user needs root");
+        return;
+    }
+    let file = dir.join("config.alloy");
+    write(&file, UNFORMATTED);
+    std::os::unix::fs::chown(&file, Some(65534), Some(65534)).expect("chown");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let out = fmt_write(&[&file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), FORMATTED);
+    let meta = std::fs::metadata(&file).expect("meta");
+    assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o640);
+}
+
+#[test]
+fn write_keeps_hard_links() {
+    let dir = temp_dir("hardlink");
+    let file = dir.join("a.alloy");
+    let other = dir.join("elsewhere/b.alloy");
+    write(&file, UNFORMATTED);
+    std::fs::create_dir_all(other.parent().expect("parent")).expect("mkdir");
+    std::fs::hard_link(&file, &other).expect("link");
+    let inode = std::fs::metadata(&file).expect("meta").ino();
+    let out = fmt_write(&[&file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (a, b) = (
+        std::fs::metadata(&file).expect("meta"),
+        std::fs::metadata(&other).expect("meta"),
+    );
+    assert_eq!((a.ino(), b.ino(), a.nlink()), (inode, inode, 2));
+    assert_eq!(std::fs::read_to_string(&other).expect("read"), FORMATTED);
+    let names: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().collect();
+    assert_eq!(names.len(), 2, "temporary file left behind");
+}
+
+#[test]
+fn read_only_files_are_refused_as_upstream_refuses_them() {
+    let dir = temp_dir("readonly");
+    let file = dir.join("ro.alloy");
+    write(&file, UNFORMATTED);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    let out = fmt_write(&[&file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!("Error: open {}: permission denied\n", file.display())
+    );
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), UNFORMATTED);
+    let mode = std::fs::metadata(&file).expect("meta").permissions().mode();
+    assert_eq!(mode & 0o777, 0o444);
+}
+
+/// A Kubernetes ConfigMap volume: `config.alloy -> ..data/config.alloy`,
+/// `..data -> ..2026_12_08_00_00_00.1/`, the file in the hidden directory.
+fn configmap(dir: &Path) -> (PathBuf, PathBuf) {
+    let real = dir.join("..2026_12_08_00_00_00.1/config.alloy");
+    write(&real, UNFORMATTED);
+    std::os::unix::fs::symlink("..2026_12_08_00_00_00.1", dir.join("..data")).expect("link");
+    let link = dir.join("config.alloy");
+    std::os::unix::fs::symlink("..data/config.alloy", &link).expect("link");
+    (link, real)
+}
+
+fn assert_links_kept(dir: &Path) {
+    assert_eq!(
+        std::fs::read_link(dir.join("config.alloy")).expect("link"),
+        Path::new("..data/config.alloy")
+    );
+    assert_eq!(
+        std::fs::read_link(dir.join("..data")).expect("link"),
+        Path::new("..2026_12_08_00_00_00.1")
+    );
+}
+
+#[test]
+fn symlink_chains_format_the_target_and_keep_every_link() {
+    let dir = temp_dir("configmap");
+    let (link, real) = configmap(&dir);
+    let out = fmt_write(&[&link]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&real).expect("read"), FORMATTED);
+    assert_links_kept(&dir);
+
+    // The same mount given as a directory: the file is formatted once.
+    let dir = temp_dir("configmap-dir");
+    let (_, real) = configmap(&dir);
+    let out = fmt_write(&[&dir]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&real).expect("read"), FORMATTED);
+    assert_links_kept(&dir);
+}
+
+#[test]
+fn directory_walk_does_not_follow_directory_links() {
+    let base = temp_dir("dirlinks");
+    let outside = base.join("outside.alloy");
+    write(&outside, UNFORMATTED);
+    let dir = base.join("tree");
+    write(&dir.join("a.alloy"), UNFORMATTED);
+    write(&dir.join("sub/b.alloy"), UNFORMATTED);
+    std::os::unix::fs::symlink("..", dir.join("sub/up")).expect("link");
+    std::os::unix::fs::symlink(&dir, dir.join("sub/loop")).expect("link");
+    std::os::unix::fs::symlink(&base, dir.join("sub/base.alloy")).expect("link");
+    std::os::unix::fs::symlink(&outside, dir.join("escape.alloy")).expect("link");
+    let out = fmt_write(&[&dir]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("a.alloy")).expect("read"),
+        FORMATTED
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sub/b.alloy")).expect("read"),
+        FORMATTED
+    );
+    assert_eq!(
+        std::fs::read_to_string(&outside).expect("read"),
+        UNFORMATTED,
+        "a file outside the directory was formatted"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "Warning: skipping {}",
+            dir.join("escape.alloy").display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("reformatted 2 files, 0 already formatted, 0 failed\n"),
+        "{err}"
+    );
+}

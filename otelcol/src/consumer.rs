@@ -27,6 +27,18 @@ pub trait Consumer: Send + Sync {
         true
     }
 
+    /// How many more `consume_*` calls for `kind` would be taken right now
+    /// (an exporter's free sending-queue slots); `None` when no such bound
+    /// applies. Sizes what an upstream batch processor may hold, so that a
+    /// burst a healthy pipeline can absorb is never refused.
+    fn free_capacity(&self, kind: SignalKind) -> Option<usize> {
+        if self.has_capacity(kind) {
+            None
+        } else {
+            Some(0)
+        }
+    }
+
     /// Whether this consumer takes batches of `kind` whose items are still
     /// encoded (traces only, see [`Traces`]); say so only if it handles
     /// them through the [`Signal`] methods and never reads the decoded
@@ -68,6 +80,15 @@ impl Fanout {
     /// True when every consumer reports capacity for `kind`.
     pub fn has_capacity(&self, kind: SignalKind) -> bool {
         self.consumers.iter().all(|c| c.has_capacity(kind))
+    }
+
+    /// The smallest free capacity of the consumers (see
+    /// [`Consumer::free_capacity`]); `None` when none is bounded.
+    pub fn free_capacity(&self, kind: SignalKind) -> Option<usize> {
+        self.consumers
+            .iter()
+            .filter_map(|c| c.free_capacity(kind))
+            .min()
     }
 
     /// True when there is a consumer and every one accepts encoded data.

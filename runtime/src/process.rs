@@ -47,6 +47,8 @@ pub struct RunOptions {
     pub registry: Registry,
     /// For `alloy_build_info`.
     pub version: String,
+    /// `--server.http.read-header-timeout`, `--server.http.idle-timeout`.
+    pub http_timeouts: crate::http::Timeouts,
 }
 
 /// Why `alloy run` stopped with an error.
@@ -118,6 +120,9 @@ impl ConfigMetrics {
     }
 }
 
+/// How long `/-/reload` waits for the components it changed to start.
+const RELOAD_START_WAIT: Duration = Duration::from_secs(10);
+
 /// Reloads serialise on this lock (a SIGHUP during a `/-/reload`).
 struct Reloader {
     path: String,
@@ -144,9 +149,23 @@ impl Reloader {
             self.config_metrics.record(false, source.sha256());
             return Err(report.error_text(&source));
         }
+        let loaded_at = SystemTime::now();
         let result = self.controller.load(source.clone()).await;
         self.config_metrics.record(result.is_ok(), source.sha256());
-        result.map_err(|e| e.to_string())
+        result.map_err(|e| e.to_string())?;
+        // A component that cannot start (a port in use) fails the reload,
+        // named with its error; upstream answers 200 here.
+        let failed =
+            crate::http::start_failures(self.controller.shared(), loaded_at, RELOAD_START_WAIT)
+                .await;
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "config loaded, but components failed to start: {}",
+                failed.join("; ")
+            ))
+        }
     }
 }
 
@@ -239,7 +258,12 @@ async fn serve_inner(
         reload,
     };
     tracing::info!(addr = %options.listen_addr, "now listening for http traffic");
-    let server = tokio::spawn(crate::http::serve(listener, state, server_stop.clone()));
+    let server = tokio::spawn(crate::http::serve(
+        listener,
+        state,
+        server_stop.clone(),
+        options.http_timeouts,
+    ));
 
     let hash = source.sha256().to_owned();
     let first = controller.load(source).await;

@@ -6,12 +6,12 @@
 //! (a summary on stderr when more than one file is processed).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{input, io_error, write_atomically};
+use super::{input, io_error, safe_write, walk};
 
 #[derive(Debug, Args)]
 pub struct FmtArgs {
@@ -59,7 +59,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
     let mut targets: Vec<String> = Vec::new();
     let mut outcomes: Vec<Outcome> = Vec::new();
     for path in &paths {
-        match expand(path) {
+        match walk::alloy_files(path) {
             Ok(found) => targets.extend(found),
             Err(message) => {
                 eprintln!("Error: {message}");
@@ -102,40 +102,6 @@ fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
-}
-
-/// A path argument becomes the files to format: itself, or every `*.alloy`
-/// below it for a directory (sorted, hidden directories skipped).
-fn expand(path: &str) -> Result<Vec<String>, String> {
-    if path == "-" {
-        return Ok(vec![path.to_owned()]);
-    }
-    let meta = std::fs::metadata(path).map_err(|err| format!("stat {path}: {}", io_error(&err)))?;
-    if !meta.is_dir() {
-        return Ok(vec![path.to_owned()]);
-    }
-    let mut found = Vec::new();
-    let mut stack = vec![PathBuf::from(path)];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|err| format!("open {}: {}", dir.display(), io_error(&err)))?;
-        for entry in entries.flatten() {
-            let child = entry.path();
-            let hidden = child
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if child.is_dir() {
-                if !hidden {
-                    stack.push(child);
-                }
-            } else if child.extension().is_some_and(|e| e == "alloy") {
-                found.push(child.to_string_lossy().into_owned());
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }
 
 fn format_one(args: &FmtArgs, target: &str, several: bool) -> Outcome {
@@ -182,8 +148,8 @@ fn format_one(args: &FmtArgs, target: &str, several: bool) -> Outcome {
     }
     if args.write {
         if changed {
-            if let Err(err) = write_atomically(Path::new(target), formatted.as_bytes()) {
-                eprintln!("Error: write {target}: {}", io_error(&err));
+            if let Err(err) = safe_write::rewrite(Path::new(target), formatted.as_bytes()) {
+                eprintln!("Error: {err}");
                 return Outcome::Failed;
             }
         }

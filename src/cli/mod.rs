@@ -7,6 +7,8 @@ mod input;
 mod lsp;
 mod parse;
 mod run;
+mod safe_write;
+mod walk;
 
 use std::process::ExitCode;
 
@@ -68,35 +70,4 @@ pub(crate) fn io_error(err: &std::io::Error) -> String {
             }
         }
     }
-}
-
-/// Replaces `path` with `contents` so that readers see either the old or the
-/// new file, never a partial one: write a temporary file beside it, copy the
-/// permissions, sync, then rename over the original.
-pub(crate) fn write_atomically(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    // Write through a symbolic link, not over it.
-    let resolved = std::fs::canonicalize(path)?;
-    let path = resolved.as_path();
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let permissions = std::fs::metadata(path)?.permissions();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(contents)?;
-        file.set_permissions(permissions)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
 }

@@ -57,6 +57,23 @@ pub struct RunArgs {
         value_parser = parse_duration
     )]
     shutdown_deadline: Duration,
+    /// Close HTTP connections whose request headers take longer (not an
+    /// upstream flag).
+    #[arg(
+        long = "server.http.read-header-timeout",
+        default_value = "10s",
+        value_name = "DURATION",
+        value_parser = parse_duration
+    )]
+    read_header_timeout: Duration,
+    /// Close HTTP connections idle this long (not an upstream flag).
+    #[arg(
+        long = "server.http.idle-timeout",
+        default_value = "2m",
+        value_name = "DURATION",
+        value_parser = parse_duration
+    )]
+    idle_timeout: Duration,
     /// Format of the config (only `alloy` is supported).
     #[arg(long = "config.format", default_value = "alloy", value_name = "FORMAT")]
     config_format: String,
@@ -106,6 +123,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         task_shutdown_deadline: args.shutdown_deadline,
         registry,
         version: env!("CARGO_PKG_VERSION").to_owned(),
+        http_timeouts: alloy_runtime::http::Timeouts {
+            read_header: args.read_header_timeout,
+            idle: args.idle_timeout,
+        },
     };
     match process::run(options, source) {
         Ok(()) => ExitCode::SUCCESS,

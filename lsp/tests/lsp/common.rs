@@ -136,6 +136,45 @@ impl Client {
         write_message(&self.writer, body).await;
     }
 
+    /// Writes bytes as they are, unframed (garbage, broken frames).
+    pub async fn send_bytes(&self, bytes: &[u8]) {
+        let mut w = self.writer.lock().await;
+        let _ = w.write_all(bytes).await;
+        let _ = w.flush().await;
+    }
+
+    /// Counts the responses to `ids` (and any other response received
+    /// meanwhile, by id) until each of `ids` has one, then until a final
+    /// request of its own is answered, so a late duplicate is counted too.
+    pub async fn count_responses(
+        &mut self,
+        ids: &[Value],
+    ) -> std::collections::HashMap<String, usize> {
+        let mut counts = std::collections::HashMap::new();
+        let sentinel = json!("sentinel");
+        let mut sent_sentinel = false;
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            if !sent_sentinel && ids.iter().all(|id| counts.contains_key(&id.to_string())) {
+                let message = json!({"jsonrpc": "2.0", "id": sentinel, "method": "alloy/sentinel"});
+                self.send_raw(message.to_string().as_bytes()).await;
+                sent_sentinel = true;
+            }
+            let Ok(Some(message)) = tokio::time::timeout_at(deadline, self.incoming.recv()).await
+            else {
+                return counts;
+            };
+            if message.get("method").is_some() {
+                continue;
+            }
+            let id = message.get("id").cloned().unwrap_or(Value::Null);
+            if sent_sentinel && id == sentinel {
+                return counts;
+            }
+            *counts.entry(id.to_string()).or_default() += 1;
+        }
+    }
+
     pub async fn notify(&mut self, method: &str, params: Value) {
         let message = json!({"jsonrpc": "2.0", "method": method, "params": params});
         self.send_raw(message.to_string().as_bytes()).await;

@@ -17,6 +17,7 @@ mod robustness;
 mod signature_inlay;
 mod structure;
 mod symbols;
+mod transport;
 
 /// A small pipeline used by several modules.
 pub const PIPELINE: &str = r#"prometheus.exporter.unix "host" { }

@@ -209,18 +209,27 @@ impl GrpcTransport {
 
 /// The OTLP spec's retryable gRPC codes; `RESOURCE_EXHAUSTED` only with
 /// `RetryInfo` (a server saying "slow down", not "too big").
+///
+/// A status tonic made up from a local failure (the connection reset or
+/// closed under an export in flight, an HTTP/2 error) carries that error as
+/// its source and the code `Unknown`; grpc-go reports the same failures as
+/// `UNAVAILABLE`, so they are retried too. A status the server sent has no
+/// source.
 fn classify(s: &Status) -> SendError {
     let retry_after = retry_delay_from_details(s.details());
-    let retryable = match s.code() {
-        Code::Cancelled
-        | Code::DeadlineExceeded
-        | Code::Aborted
-        | Code::OutOfRange
-        | Code::Unavailable
-        | Code::DataLoss => true,
-        Code::ResourceExhausted => retry_after.is_some(),
-        _ => false,
-    };
+    let local_transport_failure = std::error::Error::source(s).is_some()
+        && matches!(s.code(), Code::Unknown | Code::Internal | Code::Unavailable);
+    let retryable = local_transport_failure
+        || match s.code() {
+            Code::Cancelled
+            | Code::DeadlineExceeded
+            | Code::Aborted
+            | Code::OutOfRange
+            | Code::Unavailable
+            | Code::DataLoss => true,
+            Code::ResourceExhausted => retry_after.is_some(),
+            _ => false,
+        };
     SendError {
         retryable,
         retry_after,

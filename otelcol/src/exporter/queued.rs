@@ -92,6 +92,11 @@ struct Item<R> {
     items: u64,
 }
 
+/// How long, once shutdown has begun, failed sends are still retried: a
+/// sink restarting meanwhile gets the queued data, a dead one does not hold
+/// the shutdown until its deadline.
+pub const SHUTDOWN_RETRY_WINDOW: Duration = Duration::from_secs(5);
+
 struct Shared<S: Signal, T: Transport<S>> {
     transport: Arc<T>,
     obs: ExporterObs,
@@ -101,6 +106,8 @@ struct Shared<S: Signal, T: Transport<S>> {
     /// Set at shutdown: retries stop at this instant.
     deadline: watch::Receiver<Option<Instant>>,
     abandoned: AtomicU64,
+    /// When shutdown began (see `SHUTDOWN_RETRY_WINDOW`).
+    shutdown_started: Mutex<Option<Instant>>,
     _signal: PhantomData<fn(S)>,
 }
 
@@ -152,6 +159,8 @@ impl<S: Signal, T: Transport<S>> Shared<S, T> {
                 Ok(rejected) => {
                     let rejected = rejected.min(items);
                     self.obs.sent.inc_by(items - rejected);
+                    tracing::debug!(component_id = %self.component_id, signal = S::KIND.as_str(),
+                        items, rejected, "exported data");
                     if rejected > 0 {
                         self.obs.send_failed.inc_by(rejected);
                         tracing::warn!(component_id = %self.component_id, signal = S::KIND.as_str(),
@@ -179,9 +188,27 @@ impl<S: Signal, T: Transport<S>> Shared<S, T> {
                 return Err(ConsumeError::retryable(err.message));
             }
             if deadline.is_some() {
-                // Draining at shutdown: probe more often so a peer that comes
-                // back gets the rest before the deadline.
-                delay = delay.min(Duration::from_secs(1));
+                // Upstream stops retrying as soon as it is shut down. Here an
+                // unreachable peer gets SHUTDOWN_RETRY_WINDOW to come back,
+                // probed every second, so a restart of the sink loses
+                // nothing but a dead sink does not hold the shutdown.
+                let since = self
+                    .shutdown_started
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .map_or(Duration::ZERO, |t| t.elapsed());
+                if since >= SHUTDOWN_RETRY_WINDOW {
+                    self.abandoned.fetch_add(items, Ordering::Relaxed);
+                    self.fail(
+                        items,
+                        &err,
+                        "shutting down and the destination is unreachable",
+                    );
+                    return Err(ConsumeError::retryable(err.message));
+                }
+                delay = delay
+                    .min(Duration::from_secs(1))
+                    .min(SHUTDOWN_RETRY_WINDOW - since);
             }
             tracing::warn!(component_id = %self.component_id, signal = S::KIND.as_str(), items,
                 error = %err.message, interval = ?delay, "exporting failed, will retry");
@@ -248,6 +275,7 @@ impl<S: Signal, T: Transport<S>> SignalExporter<S, T> {
             component_id: component_id.to_string(),
             deadline,
             abandoned: AtomicU64::new(0),
+            shutdown_started: Mutex::new(None),
             _signal: PhantomData,
         });
         Self {
@@ -328,6 +356,16 @@ impl<S: Signal, T: Transport<S>> SignalExporter<S, T> {
         })
     }
 
+    /// Free sending-queue slots; `None` without a queue.
+    fn free_capacity(&self) -> Option<usize> {
+        self.queue.as_ref().map(|q| {
+            q.tx.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .map_or(0, |tx| tx.capacity())
+        })
+    }
+
     fn has_capacity(&self) -> bool {
         match &self.queue {
             None => true,
@@ -344,6 +382,11 @@ impl<S: Signal, T: Transport<S>> SignalExporter<S, T> {
     /// `deadline`; returns items given up at the deadline (already counted
     /// as `send_failed`).
     async fn shutdown(&self, deadline: Instant) -> u64 {
+        self.shared
+            .shutdown_started
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert_with(Instant::now);
         let _ = self.deadline_tx.send(Some(deadline));
         if let Some(q) = &self.queue {
             q.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -465,6 +508,13 @@ where
             SignalKind::Traces => self.traces.has_capacity(),
             SignalKind::Metrics => self.metrics.has_capacity(),
             SignalKind::Logs => self.logs.has_capacity(),
+        }
+    }
+    fn free_capacity(&self, kind: SignalKind) -> Option<usize> {
+        match kind {
+            SignalKind::Traces => self.traces.free_capacity(),
+            SignalKind::Metrics => self.metrics.free_capacity(),
+            SignalKind::Logs => self.logs.free_capacity(),
         }
     }
     fn accepts_encoded(&self, kind: SignalKind) -> bool {

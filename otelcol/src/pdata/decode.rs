@@ -29,14 +29,21 @@ pub trait DecodeRequest: Signal {
     fn from_request(request: Self::Request) -> Self;
     /// Decodes protobuf; the client info is left empty.
     fn decode_request(buf: &[u8]) -> Result<Self, DecodeError> {
+        Self::check_amplification(buf)?;
         Self::Request::decode(buf).map(Self::from_request)
     }
+    /// Refuses a request whose repeated messages would take more than
+    /// [`MAX_AMPLIFICATION`] times its size once decoded (see
+    /// [`amplification`]).
+    fn check_amplification(buf: &[u8]) -> Result<(), DecodeError>;
     /// Like [`Self::decode_request`]; with `keep_encoded` a signal that has
     /// an encoded form (traces, see `pdata/encoded.rs`) may keep `buf` as is.
     fn decode_bytes(buf: Bytes, keep_encoded: bool) -> Result<Self, DecodeError> {
         let _ = keep_encoded;
         Self::decode_request(&buf)
     }
+    /// Trace and span IDs have their fixed lengths or none (see `ids`).
+    fn check_ids(&self) -> Result<(), super::ids::IdError>;
 }
 
 impl DecodeRequest for Traces {
@@ -44,8 +51,31 @@ impl DecodeRequest for Traces {
     fn from_request(request: Self::Request) -> Self {
         Traces::new(request.resource_spans)
     }
+    /// Encoded traces passed the scan, which refuses bad ID lengths.
+    fn check_ids(&self) -> Result<(), super::ids::IdError> {
+        super::ids::check_traces(&self.resource_spans)
+    }
     fn decode_request(buf: &[u8]) -> Result<Self, DecodeError> {
+        Self::check_amplification(buf)?;
         Ok(Traces::new(resource_spans_of(buf)?))
+    }
+    fn check_amplification(buf: &[u8]) -> Result<(), DecodeError> {
+        amplification(
+            buf,
+            &[
+                (&[1, 2, 2], size_of::<Span>()),
+                (&[1, 2, 2, 9], size_of::<KeyValue>()),
+                (
+                    &[1, 2, 2, 11],
+                    size_of::<opentelemetry_proto::tonic::trace::v1::span::Event>(),
+                ),
+                (
+                    &[1, 2, 2, 13],
+                    size_of::<opentelemetry_proto::tonic::trace::v1::span::Link>(),
+                ),
+                (&[1, 1, 1], size_of::<KeyValue>()),
+            ],
+        )
     }
     fn decode_bytes(buf: Bytes, keep_encoded: bool) -> Result<Self, DecodeError> {
         if keep_encoded {
@@ -67,12 +97,51 @@ impl DecodeRequest for Metrics {
     fn from_request(request: Self::Request) -> Self {
         Metrics::new(request.resource_metrics)
     }
+    fn check_amplification(buf: &[u8]) -> Result<(), DecodeError> {
+        use opentelemetry_proto::tonic::metrics::v1 as m;
+        amplification(
+            buf,
+            &[
+                (&[1, 2, 2], size_of::<m::Metric>()),
+                (&[1, 2, 2, 5, 1], size_of::<m::NumberDataPoint>()),
+                (&[1, 2, 2, 7, 1], size_of::<m::NumberDataPoint>()),
+                (&[1, 2, 2, 9, 1], size_of::<m::HistogramDataPoint>()),
+                (
+                    &[1, 2, 2, 10, 1],
+                    size_of::<m::ExponentialHistogramDataPoint>(),
+                ),
+                (&[1, 2, 2, 11, 1], size_of::<m::SummaryDataPoint>()),
+                (&[1, 2, 2, 5, 1, 7], size_of::<KeyValue>()),
+                (&[1, 2, 2, 7, 1, 7], size_of::<KeyValue>()),
+                (&[1, 1, 1], size_of::<KeyValue>()),
+            ],
+        )
+    }
+    fn check_ids(&self) -> Result<(), super::ids::IdError> {
+        super::ids::check_metrics(&self.resource_metrics)
+    }
 }
 
 impl DecodeRequest for Logs {
     type Request = ExportLogsServiceRequest;
     fn from_request(request: Self::Request) -> Self {
         Logs::new(request.resource_logs)
+    }
+    fn check_amplification(buf: &[u8]) -> Result<(), DecodeError> {
+        amplification(
+            buf,
+            &[
+                (
+                    &[1, 2, 2],
+                    size_of::<opentelemetry_proto::tonic::logs::v1::LogRecord>(),
+                ),
+                (&[1, 2, 2, 6], size_of::<KeyValue>()),
+                (&[1, 1, 1], size_of::<KeyValue>()),
+            ],
+        )
+    }
+    fn check_ids(&self) -> Result<(), super::ids::IdError> {
+        super::ids::check_logs(&self.resource_logs)
     }
 }
 
@@ -91,6 +160,55 @@ fn payload<'a>(buf: &mut &'a [u8]) -> Result<&'a [u8], DecodeError> {
     let (head, rest) = buf.split_at(len);
     *buf = rest;
     Ok(head)
+}
+
+/// Largest ratio of decoded to encoded size a request may have. Real data
+/// stays below 10 (a span with five attributes: 6; a tiny attribute: 9);
+/// empty repeated messages (two bytes each, a few hundred decoded) are what
+/// reaches 100 and more.
+pub const MAX_AMPLIFICATION: usize = 16;
+
+/// Checks, before anything is allocated, that the repeated messages at
+/// `paths` (field numbers from the request down) and their struct sizes
+/// stay within [`MAX_AMPLIFICATION`] times the request's size (plus 64 KiB
+/// for small requests).
+fn amplification(buf: &[u8], paths: &[(&[u32], usize)]) -> Result<(), DecodeError> {
+    let mut bytes = 0usize;
+    for (path, size) in paths {
+        bytes = bytes.saturating_add(leaves(buf, path)?.saturating_mul(*size));
+    }
+    let allowed = buf
+        .len()
+        .saturating_mul(MAX_AMPLIFICATION)
+        .saturating_add(64 << 10);
+    if bytes > allowed {
+        #[allow(deprecated)] // as in `underflow`
+        return Err(DecodeError::new(format!(
+            "request would take over {bytes} bytes decoded, more than {MAX_AMPLIFICATION} times its size"
+        )));
+    }
+    Ok(())
+}
+
+/// How many messages sit at `path` below `buf`.
+fn leaves(buf: &[u8], path: &[u32]) -> Result<usize, DecodeError> {
+    let Some((&tag, rest)) = path.split_first() else {
+        return Ok(1);
+    };
+    if rest.is_empty() {
+        return count(buf, tag);
+    }
+    let mut n = 0usize;
+    let mut buf = buf;
+    while !buf.is_empty() {
+        let (t, wire) = decode_key(&mut buf)?;
+        if t == tag && wire == WireType::LengthDelimited {
+            n = n.saturating_add(leaves(payload(&mut buf)?, rest)?);
+        } else {
+            skip_field(wire, t, &mut buf, DecodeContext::default())?;
+        }
+    }
+    Ok(n)
 }
 
 /// How many length-delimited fields numbered `tag` a message holds.
@@ -234,5 +352,33 @@ mod tests {
         let good = [0x0a, 0x07, 0x12, 0x05, 0x12, 0x03, 0x2a, 0x01, b'a'];
         let t = Traces::decode_request(&good).expect("decodes");
         assert_eq!(t.resource_spans[0].scope_spans[0].spans[0].name, "a");
+    }
+
+    #[test]
+    fn empty_repeated_messages_are_refused_before_allocation() {
+        // One resource, one scope, 100,000 empty spans: 200 kB encoded,
+        // tens of MB decoded.
+        let mut scope = vec![];
+        for _ in 0..100_000 {
+            scope.extend_from_slice(&[0x12, 0x00]);
+        }
+        let wrap = |tag: u8, inner: &[u8]| {
+            let mut out = vec![tag];
+            prost::encoding::encode_varint(inner.len() as u64, &mut out);
+            out.extend_from_slice(inner);
+            out
+        };
+        let request = wrap(0x0a, &wrap(0x12, &scope));
+        let err = Traces::decode_request(&request).expect_err("refused");
+        assert!(err.to_string().contains("times its size"), "{err}");
+        let logs = Logs::decode_request(&request).expect_err("refused");
+        assert!(logs.to_string().contains("times its size"), "{logs}");
+        // Real requests pass.
+        let real = request_bytes();
+        Traces::decode_request(&real).expect("a real request");
+    }
+
+    fn request_bytes() -> Vec<u8> {
+        request().encode_to_vec()
     }
 }

@@ -34,6 +34,8 @@ const MAX_DEPTH: u32 = 24;
 enum Field {
     Str,
     Bytes,
+    /// A trace or span ID: empty or exactly this many bytes (see `ids`).
+    Id(usize),
     Varint,
     Fixed64,
     Fixed32,
@@ -78,7 +80,8 @@ impl Schema {
             (S::Scope, 1 | 2) => Str,
             (S::Scope, 3) => Msg(S::KeyValue),
             (S::Scope, 4) => Varint,
-            (S::Span, 1 | 2 | 4) => Bytes,
+            (S::Span, 1) => Id(super::ids::TRACE_ID_LEN),
+            (S::Span, 2 | 4) => Id(super::ids::SPAN_ID_LEN),
             (S::Span, 3 | 5) => Str,
             (S::Span, 6 | 10 | 12 | 14) => Varint,
             (S::Span, 7 | 8) => Fixed64,
@@ -91,7 +94,8 @@ impl Schema {
             (S::Event, 2) => Str,
             (S::Event, 3) => Msg(S::KeyValue),
             (S::Event, 4) => Varint,
-            (S::Link, 1 | 2) => Bytes,
+            (S::Link, 1) => Id(super::ids::TRACE_ID_LEN),
+            (S::Link, 2) => Id(super::ids::SPAN_ID_LEN),
             (S::Link, 3) => Str,
             (S::Link, 4) => Msg(S::KeyValue),
             (S::Link, 5) => Varint,
@@ -146,6 +150,12 @@ fn scan(mut buf: &[u8], schema: Schema, depth: u32, spans: &mut usize) -> Option
             (Field::Bytes, WireType::LengthDelimited) => {
                 payload(&mut buf)?;
             }
+            (Field::Id(len), WireType::LengthDelimited) => {
+                let id = payload(&mut buf)?;
+                if !id.is_empty() && id.len() != len {
+                    return None;
+                }
+            }
             (Field::Varint, WireType::Varint) => {
                 decode_varint(&mut buf).ok()?;
             }
@@ -168,6 +178,20 @@ fn scan(mut buf: &[u8], schema: Schema, depth: u32, spans: &mut usize) -> Option
 pub(crate) fn span_count(request: &[u8]) -> Option<usize> {
     let mut spans = 0;
     scan(request, Schema::Request, 0, &mut spans)?;
+    // A request that would decode too large (empty spans) is left to the
+    // decoder, which refuses it: kept encoded, it would be decoded later by
+    // any consumer that reads spans.
+    let decoded = spans.saturating_mul(std::mem::size_of::<
+        opentelemetry_proto::tonic::trace::v1::Span,
+    >());
+    if decoded
+        > request
+            .len()
+            .saturating_mul(super::decode::MAX_AMPLIFICATION)
+            + (64 << 10)
+    {
+        return None;
+    }
     Some(spans)
 }
 

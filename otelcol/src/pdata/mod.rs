@@ -7,6 +7,7 @@
 
 mod decode;
 mod encoded;
+pub mod ids;
 mod split;
 
 use std::collections::BTreeMap;

@@ -145,6 +145,13 @@ pub trait Component: Send + Sync + 'static {
     fn debug_info(&self) -> Option<Value> {
         None
     }
+
+    /// Whether arguments applied by `update` are still being put in place
+    /// by the component's task (a listener not bound yet). `/-/reload` waits
+    /// for this to end so that it can answer with a start failure.
+    fn starting(&self) -> bool {
+        false
+    }
 }
 
 /// Everything a component gets from the runtime besides its arguments.

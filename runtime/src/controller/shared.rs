@@ -161,6 +161,13 @@ impl NodeShared {
         Health::least_healthy(&run, &others).clone()
     }
 
+    /// Whether the component is still applying its last update (see
+    /// [`crate::component::Component::starting`]).
+    pub fn starting(&self) -> bool {
+        let component = self.lock().component.clone();
+        component.is_some_and(|c| c.starting())
+    }
+
     pub fn arguments(&self) -> ArgumentsView {
         self.lock().arguments.clone()
     }

@@ -111,8 +111,50 @@ pub(crate) fn unhealthy(shared: &Shared) -> Vec<String> {
         view.entries
             .iter()
             .filter(|e| listed(e))
-            .filter(|e| e.node.health().state == crate::component::HealthType::Unhealthy)
+            // A component whose task ended with an error is not healthy
+            // either (upstream lists only `unhealthy`).
+            .filter(|e| {
+                matches!(
+                    e.node.health().state,
+                    crate::component::HealthType::Unhealthy | crate::component::HealthType::Exited
+                )
+            })
             .map(|e| e.node.name.clone())
             .collect()
     })
+}
+
+/// Waits (at most `limit`) until no top-level component is still starting
+/// what the last load gave it, then names those that became unhealthy or
+/// exited since `since`, with their messages: `/-/reload` answers with them.
+pub(crate) async fn start_failures(
+    shared: &Shared,
+    since: std::time::SystemTime,
+    limit: std::time::Duration,
+) -> Vec<String> {
+    let until = tokio::time::Instant::now() + limit;
+    loop {
+        let Some(view) = shared.module("") else {
+            return Vec::new();
+        };
+        let starting = view.entries.iter().any(|e| listed(e) && e.node.starting());
+        if !starting || tokio::time::Instant::now() >= until {
+            return view
+                .entries
+                .iter()
+                .filter(|e| listed(e))
+                .filter_map(|e| {
+                    let health = e.node.health();
+                    let failed = matches!(
+                        health.state,
+                        crate::component::HealthType::Unhealthy
+                            | crate::component::HealthType::Exited
+                    );
+                    (failed && health.updated >= since)
+                        .then(|| format!("{}: {}", e.node.local_id, health.message))
+                })
+                .collect();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

@@ -207,6 +207,9 @@ impl Consumer for AttributesProcessor {
     fn has_capacity(&self, kind: SignalKind) -> bool {
         self.outputs.for_signal(kind).has_capacity(kind)
     }
+    fn free_capacity(&self, kind: SignalKind) -> Option<usize> {
+        self.outputs.for_signal(kind).free_capacity(kind)
+    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 //! `metadata_keys` value combination, data acknowledged on arrival). One
 //! deliberate difference: upstream hands a batch to a full exporter queue,
 //! which drops it with a log line. Here a batch waits until downstream
-//! reports capacity, and once two batches' worth of items are held, new data
-//! is refused with a backpressure error, so the client retries and a full
-//! exporter queue loses nothing.
+//! reports capacity, and once more is held than downstream could take now
+//! plus two batches (see `shard`), new data is refused with a backpressure
+//! error, so the client retries and a full exporter queue loses nothing.
 
 mod shard;
 

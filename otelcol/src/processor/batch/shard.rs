@@ -4,8 +4,17 @@
 //! Data is acknowledged as soon as it is admitted (upstream's behaviour, so
 //! clients are not slowed by the batching delay). To lose nothing after that
 //! acknowledgement, a batch is only handed downstream when downstream reports
-//! capacity; otherwise it stays pending, and once `hold_limit` items are held
-//! new data is refused with a backpressure error that reaches the client.
+//! capacity; otherwise it stays pending, and once more items are held than
+//! downstream could take right now plus two batches, new data is refused with
+//! a backpressure error that reaches the client.
+//!
+//! The bound is sized from downstream's real capacity
+//! ([`Fanout::free_capacity`]: an exporter's free sending-queue slots, each
+//! taking one batch of up to `send_batch_max_size` items). A burst is first
+//! admitted (acknowledged) and then handed downstream batch by batch, so a
+//! fixed bound of two batches refused part of a burst that a healthy exporter
+//! queue had room for. Memory stays bounded: what is held never exceeds what
+//! the exporter queue could still take, plus two batches.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -23,6 +32,9 @@ use crate::telemetry::BatchObs;
 const MAILBOX: usize = 64;
 /// How often a blocked shard re-checks downstream capacity.
 const BLOCKED_POLL: Duration = Duration::from_millis(20);
+/// Batches held on top of the base bound when downstream states no
+/// capacity (no sending queue: it takes each batch as it is sent).
+const UNBOUNDED_DOWNSTREAM_BATCHES: u64 = 64;
 
 enum Msg<S> {
     Data(S),
@@ -33,7 +45,9 @@ pub(super) struct ShardHandle<S> {
     tx: mpsc::Sender<Msg<S>>,
     /// Items admitted and not yet handed downstream.
     held: Arc<AtomicU64>,
-    hold_limit: u64,
+    /// The largest batch sent (items).
+    unit: u64,
+    next: Fanout,
 }
 
 impl<S> Clone for ShardHandle<S> {
@@ -41,7 +55,8 @@ impl<S> Clone for ShardHandle<S> {
         Self {
             tx: self.tx.clone(),
             held: self.held.clone(),
-            hold_limit: self.hold_limit,
+            unit: self.unit,
+            next: self.next.clone(),
         }
     }
 }
@@ -50,7 +65,7 @@ impl<S: Signal> ShardHandle<S> {
     pub(super) async fn submit(&self, data: S) -> Result<(), ConsumeError> {
         let n = data.item_count() as u64;
         let held = self.held.load(Ordering::Acquire);
-        if held > 0 && held + n > self.hold_limit {
+        if held > 0 && held + n > 2 * self.unit && held + n > self.hold_limit() {
             return Err(ConsumeError::backpressure(format!(
                 "downstream is not accepting data; batch processor holds {held} items"
             )));
@@ -61,6 +76,16 @@ impl<S: Signal> ShardHandle<S> {
             return Err(ConsumeError::retryable("batch processor is shutting down"));
         }
         Ok(())
+    }
+
+    /// Two batches, plus one batch per request downstream can take now
+    /// (asked only past the two batches: it takes the exporter's lock).
+    fn hold_limit(&self) -> u64 {
+        let free = self
+            .next
+            .free_capacity(S::KIND)
+            .map_or(UNBOUNDED_DOWNSTREAM_BATCHES, |f| f as u64);
+        self.unit.saturating_mul(2 + free)
     }
 
     /// Returns the number of items still undelivered at the deadline.
@@ -87,7 +112,7 @@ pub(super) fn spawn<S: Signal>(
         pending: S::empty(client.clone()),
         pending_items: 0,
         cfg,
-        next,
+        next: next.clone(),
         obs,
         client,
         held: held.clone(),
@@ -97,7 +122,8 @@ pub(super) fn spawn<S: Signal>(
     ShardHandle {
         tx,
         held,
-        hold_limit: 2 * unit,
+        unit,
+        next,
     }
 }
 
@@ -213,11 +239,19 @@ impl<S: Signal> Shard<S> {
         self.pending_items -= n;
         self.held.fetch_sub(n as u64, Ordering::AcqRel);
         self.obs.send_size.observe(n as f64);
-        match trigger {
-            Trigger::Size => self.obs.size_trigger.inc(),
-            Trigger::Timeout => self.obs.timeout_trigger.inc(),
-            Trigger::Shutdown => {}
-        }
+        let why = match trigger {
+            Trigger::Size => {
+                self.obs.size_trigger.inc();
+                "size"
+            }
+            Trigger::Timeout => {
+                self.obs.timeout_trigger.inc();
+                "timeout"
+            }
+            Trigger::Shutdown => "shutdown",
+        };
+        tracing::debug!(component_id = %self.component_id, signal = S::KIND.as_str(), items = n,
+            trigger = why, "sending batch");
         if let Err(e) = self.next.consume(batch).await {
             // Only possible when several producers race for one exporter
             // queue; the exporter has counted the items as enqueue_failed.

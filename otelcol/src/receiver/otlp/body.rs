@@ -54,6 +54,9 @@ pub enum BodyError {
     Proto(#[from] prost::DecodeError),
     #[error("decoding JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// Upstream's own text, so clients see the collector's message.
+    #[error("{0}")]
+    Ids(&'static str),
 }
 
 /// Undoes `Content-Encoding` with the output capped at `limit` bytes.

@@ -24,6 +24,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic::{Code, Request, Response, Status};
 
+use super::budget::{DecodeBudget, Reservation};
 use super::status::to_grpc_status;
 use super::{Core, GrpcServerConfig};
 use crate::error::{ConfigError, StartError};
@@ -55,12 +56,20 @@ impl GrpcSignal for Logs {
 /// request may stay in its protobuf form (`pdata/encoded.rs`).
 struct ExportCodec<S> {
     keep_encoded: bool,
+    budget: Arc<DecodeBudget>,
     _signal: PhantomData<fn() -> S>,
+}
+
+/// A decoded request with the memory reserved for it, returned once the
+/// pipeline has taken it.
+struct Reserved<S> {
+    data: S,
+    _reservation: Reservation,
 }
 
 impl<S: GrpcSignal> Codec for ExportCodec<S> {
     type Encode = ();
-    type Decode = S;
+    type Decode = Reserved<S>;
     type Encoder = EmptyEncoder;
     type Decoder = ExportCodec<S>;
     fn encoder(&mut self) -> EmptyEncoder {
@@ -69,16 +78,21 @@ impl<S: GrpcSignal> Codec for ExportCodec<S> {
     fn decoder(&mut self) -> ExportCodec<S> {
         ExportCodec {
             keep_encoded: self.keep_encoded,
+            budget: self.budget.clone(),
             _signal: PhantomData,
         }
     }
 }
 
 impl<S: GrpcSignal> Decoder for ExportCodec<S> {
-    type Item = S;
+    type Item = Reserved<S>;
     type Error = Status;
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<S>, Status> {
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Reserved<S>>, Status> {
         let n = src.remaining();
+        let reservation = self
+            .budget
+            .reserve(n, !(self.keep_encoded && S::KIND == SignalKind::Traces))
+            .map_err(|e| to_grpc_status(&e))?;
         let decoded = if self.keep_encoded {
             // Zero-copy: the message's part of tonic's buffer is split off.
             S::decode_bytes(src.copy_to_bytes(n), true)
@@ -89,10 +103,20 @@ impl<S: GrpcSignal> Decoder for ExportCodec<S> {
         } else {
             S::decode_request(&src.copy_to_bytes(n))
         };
-        // grpc-go (upstream) answers an undecodable request with INTERNAL.
-        decoded
-            .map(Some)
-            .map_err(|e| Status::internal(format!("failed to decode Protobuf message: {e}")))
+        // grpc-go (upstream) answers an undecodable request with INTERNAL;
+        // an ID of the wrong length fails upstream's unmarshalling too.
+        let data = decoded
+            .map_err(|e| Status::internal(format!("failed to decode Protobuf message: {e}")))?;
+        data.check_ids().map_err(|e| {
+            Status::internal(format!(
+                "grpc: error unmarshalling request: {}",
+                e.proto_message()
+            ))
+        })?;
+        Ok(Some(Reserved {
+            data,
+            _reservation: reservation,
+        }))
     }
 }
 
@@ -140,7 +164,7 @@ impl<S: GrpcSignal> ExportService<S> {
         }
     }
 
-    fn client(&self, req: &Request<S>) -> ClientInfo {
+    fn client<T>(&self, req: &Request<T>) -> ClientInfo {
         let mut md = BTreeMap::new();
         if self.include_metadata {
             for kv in req.metadata().iter() {
@@ -164,19 +188,21 @@ impl<S: GrpcSignal> ExportService<S> {
     }
 }
 
-impl<S: GrpcSignal> UnaryService<S> for ExportService<S> {
+impl<S: GrpcSignal> UnaryService<Reserved<S>> for ExportService<S> {
     type Response = ();
     type Future = BoxFuture<Response<()>, Status>;
-    fn call(&mut self, request: Request<S>) -> Self::Future {
+    fn call(&mut self, request: Request<Reserved<S>>) -> Self::Future {
         let svc = self.clone();
         Box::pin(async move {
             let client = svc.client(&request);
-            let mut data = request.into_inner();
+            let Reserved {
+                mut data,
+                _reservation,
+            } = request.into_inner();
             data.set_client(client);
-            svc.core
-                .export(data)
-                .await
-                .map_err(|e| to_grpc_status(&e))?;
+            let result = svc.core.export(data).await;
+            drop(_reservation);
+            result.map_err(|e| to_grpc_status(&e))?;
             Ok(Response::new(()))
         })
     }
@@ -207,6 +233,7 @@ where
                 .outputs
                 .for_signal(S::KIND)
                 .accepts_encoded(S::KIND),
+            budget: svc.core.budget.clone(),
             _signal: PhantomData,
         };
         Box::pin(async move {

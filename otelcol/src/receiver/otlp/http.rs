@@ -182,21 +182,38 @@ async fn handle_otlp(
         .to_string();
     let client = client_info(state, &req, remote);
     let limit = state.cfg.max_request_body_size;
-    let raw = match Limited::new(req.into_body(), limit).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) => {
-            let msg = if e.is::<http_body_util::LengthLimitError>() {
-                BodyError::TooLarge { limit }.to_string()
-            } else {
-                format!("reading request body: {e}")
-            };
-            return Ok(status_response(enc, Code::InvalidArgument, &msg, None));
-        }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let raw = match read_body(req.into_body(), limit, declared).await {
+        Ok(raw) => raw,
+        Err(msg) => return Ok(status_response(enc, Code::InvalidArgument, &msg, None)),
     };
     let decoded = body::decompress(&content_encoding, raw, limit);
+    // Memory for decoding and hand-off, from the receiver's budget.
+    let stays_encoded = kind == SignalKind::Traces
+        && enc == Encoding::Proto
+        && state.core.outputs.for_signal(kind).accepts_encoded(kind);
+    let _reserved = match &decoded {
+        Ok(b) => match state.core.budget.reserve(b.len(), !stays_encoded) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                return Ok(status_response(
+                    enc,
+                    grpc_code(&e),
+                    e.message(),
+                    e.retry_after(),
+                ))
+            }
+        },
+        Err(_) => None,
+    };
     let result = match decoded {
         Err(e) => Err(e),
-        Ok(b) => Ok(dispatch(state, kind, enc, &b, client).await),
+        Ok(b) => Ok(dispatch(state, kind, enc, b, client).await),
     };
     Ok(match result {
         Err(e) => status_response(enc, Code::InvalidArgument, &e.to_string(), None),
@@ -204,18 +221,42 @@ async fn handle_otlp(
     })
 }
 
+/// Reads a body of at most `limit` bytes into one buffer (collecting chunks
+/// and joining them held the body twice), sized up front for the declared
+/// length only up to [`PREALLOCATE`]: a length is a claim, not bytes.
+async fn read_body(body: Incoming, limit: usize, declared: usize) -> Result<Bytes, String> {
+    let mut body = Limited::new(body, limit);
+    let mut buf = Vec::with_capacity(declared.min(limit).min(PREALLOCATE));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                BodyError::TooLarge { limit }.to_string()
+            } else {
+                format!("reading request body: {e}")
+            }
+        })?;
+        if let Ok(data) = frame.into_data() {
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(Bytes::from(buf))
+}
+
+/// Largest buffer allocated for a body before its bytes arrive.
+const PREALLOCATE: usize = 4 << 20;
+
 /// Decodes, forwards and answers one request of signal `kind`.
 async fn dispatch(
     state: &State,
     kind: SignalKind,
     enc: Encoding,
-    b: &[u8],
+    b: Bytes,
     client: ClientInfo,
 ) -> Resp {
     let outcome = match kind {
-        SignalKind::Traces => forward::<Traces>(state, enc, b, client).await,
-        SignalKind::Metrics => forward::<Metrics>(state, enc, b, client).await,
-        SignalKind::Logs => forward::<Logs>(state, enc, b, client).await,
+        SignalKind::Traces => forward::<Traces>(state, enc, &b, client).await,
+        SignalKind::Metrics => forward::<Metrics>(state, enc, &b, client).await,
+        SignalKind::Logs => forward::<Logs>(state, enc, &b, client).await,
     };
     match outcome {
         Err(e) => status_response(enc, Code::InvalidArgument, &e.to_string(), None),
@@ -231,13 +272,26 @@ async fn dispatch(
 async fn forward<S: DecodeRequest>(
     state: &State,
     enc: Encoding,
-    b: &[u8],
+    b: &Bytes,
     client: ClientInfo,
 ) -> Result<Result<(), ConsumeError>, BodyError> {
+    // Traces stay encoded when everything downstream takes them so
+    // (`pdata/encoded.rs`): no decoded copy of the request.
+    let keep_encoded = state
+        .core
+        .outputs
+        .for_signal(S::KIND)
+        .accepts_encoded(S::KIND);
     let mut data = match enc {
-        Encoding::Proto => S::decode_request(b)?,
+        Encoding::Proto => S::decode_bytes(b.clone(), keep_encoded)?,
         Encoding::Json => S::from_request(serde_json::from_slice(b)?),
     };
+    data.check_ids().map_err(|e| {
+        BodyError::Ids(match enc {
+            Encoding::Proto => e.proto_message(),
+            Encoding::Json => e.json_message(),
+        })
+    })?;
     data.set_client(client);
     Ok(state.core.export(data).await)
 }

@@ -6,6 +6,7 @@
 //! dropped.
 
 mod body;
+mod budget;
 pub mod cors;
 mod grpc;
 mod http;
@@ -134,11 +135,15 @@ impl TransportObs {
     }
 }
 
+pub use budget::{DECODE_FACTOR, DEFAULT_DECODE_MEMORY_LIMIT, ENCODED_FACTOR};
+
 /// What both transports share: where data goes and how it is counted.
 struct Core {
     outputs: Outputs,
     obs: TransportObs,
     component_id: String,
+    /// Shared by both transports (see `budget`).
+    budget: Arc<budget::DecodeBudget>,
 }
 
 impl Core {
@@ -157,6 +162,8 @@ impl Core {
         match self.outputs.for_signal(S::KIND).consume(data).await {
             Ok(()) => {
                 obs.accepted.inc_by(n);
+                tracing::debug!(component_id = %self.component_id, signal = S::KIND.as_str(),
+                    items = n, "accepted data");
                 Ok(())
             }
             Err(e) => {
@@ -194,12 +201,32 @@ impl OtlpReceiver {
         outputs: Outputs,
         registry: &Registry,
     ) -> Self {
+        Self::with_decode_memory_limit(
+            component_id,
+            cfg,
+            outputs,
+            registry,
+            DEFAULT_DECODE_MEMORY_LIMIT,
+        )
+    }
+
+    /// Like [`Self::new`], with the receiver's own limit on the memory of
+    /// requests being decoded and handed downstream (see `budget`).
+    pub fn with_decode_memory_limit(
+        component_id: &str,
+        cfg: OtlpReceiverConfig,
+        outputs: Outputs,
+        registry: &Registry,
+        limit: usize,
+    ) -> Self {
         let label = format!("otlp/{component_id}");
+        let budget = Arc::new(budget::DecodeBudget::new(limit, registry, &label));
         let core = |transport: &str| {
             Arc::new(Core {
                 outputs: outputs.clone(),
                 obs: TransportObs::new(registry, &label, transport),
                 component_id: component_id.to_string(),
+                budget: budget.clone(),
             })
         };
         Self {

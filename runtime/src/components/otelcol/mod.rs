@@ -188,6 +188,13 @@ impl Consumer for ForwardingConsumer {
         self.current().is_ok_and(|t| t.has_capacity(kind))
     }
 
+    fn free_capacity(&self, kind: SignalKind) -> Option<usize> {
+        match self.current() {
+            Ok(t) => t.free_capacity(kind),
+            Err(_) => Some(0),
+        }
+    }
+
     fn accepts_encoded(&self, kind: SignalKind) -> bool {
         self.current().is_ok_and(|t| t.accepts_encoded(kind))
     }
@@ -353,6 +360,9 @@ struct OtelComponent {
     state: Mutex<State>,
     changed: Notify,
     health: Mutex<Health>,
+    /// Set by `update`, cleared once the task has tried to start what it
+    /// applied (see [`Component::starting`]).
+    starting: std::sync::atomic::AtomicBool,
 }
 
 impl OtelComponent {
@@ -379,6 +389,7 @@ impl OtelComponent {
             state: Mutex::new(State::default()),
             changed: Notify::new(),
             health: Mutex::new(Health::default()),
+            starting: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -507,6 +518,8 @@ impl OtelComponent {
 impl Component for OtelComponent {
     fn update(&self, args: Arguments) -> Result<(), ComponentError> {
         let instance = self.build(&args)?;
+        self.starting
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let replaced = {
             let mut state = self.state();
             state.args = Some(args);
@@ -560,12 +573,19 @@ impl Component for OtelComponent {
     fn debug_info(&self) -> Option<Value> {
         self.state().current.as_ref().and_then(Instance::debug_info)
     }
+
+    fn starting(&self) -> bool {
+        self.starting.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl OtelComponent {
     async fn run_inner(&self, shutdown: &Shutdown) -> Result<(), ComponentError> {
         let instance = self.take_startable()?;
-        if let Err(e) = instance.start().await {
+        let started = instance.start().await;
+        self.starting
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        if let Err(e) = started {
             self.set_health(Health::unhealthy(format!("failed to start component: {e}")));
             return Err(ComponentError::new(format!(
                 "failed to start component: {e}"
@@ -580,6 +600,9 @@ impl OtelComponent {
                     let pending = self.state().pending.take();
                     if let Some(new) = pending {
                         self.swap(new).await;
+                    }
+                    if self.state().pending.is_none() {
+                        self.starting.store(false, std::sync::atomic::Ordering::SeqCst);
                     }
                 }
             }
