@@ -347,10 +347,11 @@ fn line_indent(token: &alloy_syntax::SyntaxToken) -> Option<String> {
 pub(crate) fn syntax_diagnostics(db: &dyn salsa::Database, config: Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for &file in config.files(db) {
-        let parse = parse_ref(db, file);
         let path = file.path(db).clone();
-        // Upstream refuses the file before parsing it.
-        if let Err(err) = crate::encoding::check(file.bytes(db), || parse.had_invalid_utf8()) {
+        // Upstream refuses the file before parsing it; so do we (50 MB of
+        // random bytes would otherwise make a tree of millions of errors
+        // for this one message).
+        if let Err(err) = crate::encoding::ensure_utf8(file.bytes(db)) {
             out.push(Diagnostic {
                 file,
                 path,
@@ -365,6 +366,7 @@ pub(crate) fn syntax_diagnostics(db: &dyn salsa::Database, config: Config) -> Ve
             });
             continue;
         }
+        let parse = parse_ref(db, file);
         for error in parse.errors() {
             out.push(Diagnostic {
                 file,
@@ -378,6 +380,14 @@ pub(crate) fn syntax_diagnostics(db: &dyn salsa::Database, config: Config) -> Ve
                 fixes: Vec::new(),
                 related: Vec::new(),
             });
+        }
+        if parse.dropped_errors() > 0 {
+            if let Some(last) = out.last_mut() {
+                last.notes.push(alloy_syntax::render_dropped_line(
+                    &path,
+                    parse.dropped_errors(),
+                ));
+            }
         }
         if parse.has_errors() {
             continue;

@@ -1,5 +1,31 @@
 //! Command-line definitions and dispatch.
 
+/// `eprintln!` that never panics: a closed standard error (`2>&1 | head`)
+/// must end the command quietly, not with a panic and exit code 101.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that never panics (see [`errln`]).
+macro_rules! errp {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// `println!` that never panics: a reader that stopped early is not our
+/// failure.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod check;
 mod fmt;
 mod input;
@@ -46,6 +72,20 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Lsp(args) => lsp::run(args),
         Command::Run(args) => run::run(args),
     }
+}
+
+/// The one message for an input that cannot be read, whichever subcommand
+/// reads it: Go's wording as upstream `alloy fmt` prints it (`stat PATH: no
+/// such file or directory` when it does not exist, `open PATH: ...` when it
+/// cannot be read). Every subcommand then exits with 1 (see README, "Exit
+/// codes").
+pub(crate) fn missing_input(path: &str, err: &std::io::Error) -> String {
+    let op = if err.kind() == std::io::ErrorKind::NotFound {
+        "stat"
+    } else {
+        "open"
+    };
+    format!("{op} {path}: {}", io_error(err))
 }
 
 /// Go-style text for an I/O error (`no such file or directory`), as

@@ -77,7 +77,7 @@ fn parse_duration(value: &str) -> Result<Duration, String> {
 
 pub fn run(args: RunArgs) -> ExitCode {
     if args.config_format != "alloy" {
-        eprintln!(
+        errln!(
             "Error: --config.format={} is not supported yet: only Alloy configurations can run",
             args.config_format
         );
@@ -86,7 +86,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let source = match Source::read(&args.path) {
         Ok(source) => source,
         Err(error) => {
-            eprintln!("Error: {error}");
+            errln!("Error: {error}");
             return ExitCode::FAILURE;
         }
     };
@@ -94,7 +94,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let report = preflight::check(&source, &registry, args.stability, args.community);
     if report.has_errors() {
         print_report(&report);
-        eprintln!("Error: could not perform the initial load successfully");
+        errln!("Error: could not perform the initial load successfully");
         return ExitCode::FAILURE;
     }
     let options = RunOptions {
@@ -110,7 +110,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     match process::run(options, source) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("Error: {error}");
+            errln!("Error: {error}");
             ExitCode::FAILURE
         }
     }
@@ -131,7 +131,7 @@ fn print_report(report: &preflight::Report) {
     let mut err = stderr.lock();
     if !errors.is_empty() {
         let _ = super::check::write_upstream_report(&mut err, &errors, &report.files, color);
-        println!();
+        outln!();
     }
     for unimplemented in &report.unimplemented {
         let _ = writeln!(
