@@ -93,7 +93,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let registry = Registry::with_builtin();
     let report = preflight::check(&source, &registry, args.stability, args.community);
     if report.has_errors() {
-        print_report(&report);
+        print_report(&report, &registry);
         errln!("Error: could not perform the initial load successfully");
         return ExitCode::FAILURE;
     }
@@ -117,7 +117,7 @@ pub fn run(args: RunArgs) -> ExitCode {
 }
 
 /// Upstream prints the diagnostics to stderr, then a newline to stdout.
-fn print_report(report: &preflight::Report) {
+fn print_report(report: &preflight::Report, registry: &Registry) {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var("TERM").as_deref() != Ok("dumb")
         && std::io::stdout().is_terminal();
@@ -140,4 +140,19 @@ fn print_report(report: &preflight::Report) {
             preflight::unimplemented_text(unimplemented)
         );
     }
+    if !report.unimplemented.is_empty() {
+        let _ = writeln!(err, "{}", runnable_hint(registry));
+    }
+}
+
+/// What the user can do about components this runtime cannot run: where
+/// the runtime's scope is documented, and what does run.
+fn runnable_hint(registry: &Registry) -> String {
+    let names: Vec<&str> = registry.names().collect();
+    format!(
+        "Hint: this runtime runs these components: {}; docs/runtime.md (\"What runs\") lists \
+         them with the blocks and arguments they honour. `alloy check` validates every \
+         upstream component.",
+        names.join(", ")
+    )
 }
