@@ -367,7 +367,12 @@ pub(crate) fn syntax_diagnostics(db: &dyn salsa::Database, config: Config) -> Ve
             continue;
         }
         let parse = parse_ref(db, file);
+        let root = parse.has_errors().then(|| parse.syntax_node());
         for error in parse.errors() {
+            let help = root
+                .as_ref()
+                .map(|root| crate::syntax_help::help(root, file, &path, error))
+                .unwrap_or_default();
             out.push(Diagnostic {
                 file,
                 path: path.clone(),
@@ -376,9 +381,9 @@ pub(crate) fn syntax_diagnostics(db: &dyn salsa::Database, config: Config) -> Ve
                 severity: Severity::Error,
                 message: error.message(),
                 upstream: true,
-                notes: Vec::new(),
-                fixes: Vec::new(),
-                related: Vec::new(),
+                notes: help.notes,
+                fixes: help.fixes,
+                related: help.related,
             });
         }
         if parse.dropped_errors() > 0 {

@@ -87,6 +87,7 @@ pub mod hir;
 mod host;
 pub mod resolve;
 pub mod scope;
+mod syntax_help;
 
 pub use alloy_syntax::{LineCol, LineIndex, TextRange, TextSize};
 pub use codes::{Code, Severity};
