@@ -146,7 +146,10 @@ fn format_one(args: &FmtArgs, target: &str, several: bool) -> Outcome {
             return Outcome::Failed;
         }
     };
-    let formatted = match alloy_fmt::format_source(&input.bytes) {
+    // Large files are formatted in pieces on every core; the output is the
+    // one-thread output byte for byte (see `alloy_fmt::format_source_parallel`).
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let formatted = match alloy_fmt::format_source_parallel(&input.bytes, threads) {
         Ok(formatted) => formatted,
         Err(alloy_fmt::FormatError::Syntax(_)) => {
             // The errors again with positions, without a tree.
