@@ -92,6 +92,7 @@ codes! {
     InvalidDuration = "AL0304", Error, "value that is not a duration";
     CapsuleMismatch = "AL0305", Error, "receiver of the wrong kind";
     InvalidUrl = "AL0306", Error, "endpoint URL that does not parse";
+    InvalidRegex = "AL0307", Error, "regular expression that does not compile";
     UnknownReference = "AL0401", Error, "reference to something that does not exist or is out of scope";
     ShadowsStdlib = "AL0402", Warning, "component name shadowing the standard library";
     DeprecatedStdlib = "AL0403", Warning, "deprecated standard-library function";

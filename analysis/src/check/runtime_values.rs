@@ -207,6 +207,15 @@ fn host_error(host: &str) -> Option<String> {
     None
 }
 
+/// The error `regexp.Compile("^(?s:" + text + ")$")` gives, as a relabel
+/// `rule`'s `regex` is compiled when the component is built (Go's RE2
+/// syntax and messages, from `alloy-goregex`).
+pub(crate) fn rule_regex_error(text: &str) -> Option<String> {
+    alloy_goregex::Regex::new_anchored(text)
+        .err()
+        .map(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +254,32 @@ mod tests {
         assert_eq!(number_text("5"), "5");
         assert_eq!(number_text("007"), "7");
         assert_eq!(number_text("1.50"), "1.5");
+    }
+
+    #[test]
+    fn rule_regexes_fail_as_go_does() {
+        for ok in [
+            "(.*)",
+            "__meta_kubernetes_pod_label_(.+)",
+            "a|b",
+            "\\d+",
+            "(?i)x",
+            "[[]",
+        ] {
+            assert_eq!(rule_regex_error(ok), None, "{ok}");
+        }
+        assert_eq!(
+            rule_regex_error("a{1001}").as_deref(),
+            Some("error parsing regexp: invalid repeat count: `{1001}`")
+        );
+        assert_eq!(
+            rule_regex_error("(abc").as_deref(),
+            Some("error parsing regexp: missing closing ): `^(?s:(abc)$`")
+        );
+        assert_eq!(
+            rule_regex_error("(?!a)b").as_deref(),
+            Some("error parsing regexp: invalid or unsupported Perl syntax: `(?!`")
+        );
     }
 
     #[test]

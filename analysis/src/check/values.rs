@@ -259,6 +259,11 @@ fn check_literal(cx: &mut Cx<'_, '_>, id: ExprId, lit: &Literal, ty: &Type, ctx:
                 push(cx, id, Code::InvalidUrl, message, false);
             }
         }
+        Type::String if ctx.attr == "regex" && ctx.block == Some("rule") => {
+            if let Some(message) = runtime_values::rule_regex_error(text) {
+                push(cx, id, Code::InvalidRegex, message, false);
+            }
+        }
         Type::Secret if !text.is_empty() => {
             let node = cx.data.expr(id).node;
             cx.out.push(
