@@ -5,7 +5,7 @@
 # it is formatted as upstream `alloy fmt` would format it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh main
 cargo build --release --locked
 ALLOY="${CARGO_TARGET_DIR:-target}/release/alloy"
 "$ALLOY" parse examples/config.alloy

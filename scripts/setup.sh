@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Installs what the build and the tests need on a fresh machine. Idempotent:
-# every step checks before it installs. Used by scripts/main.sh,
-# scripts/test.sh and .ci/run.
+# Installs what a README command needs on a fresh machine, and nothing more.
+# Idempotent: every step checks before it installs.
+#
+#   bash scripts/setup.sh main   # the main job (scripts/main.sh): only cargo
+#   bash scripts/setup.sh        # everything the tests need (scripts/test.sh,
+#                                # .ci/run): the steps in scripts/setup.d
+#
+# Python packages go into a virtual environment (ALLOY_VENV, default .venv in
+# the repository), never into the system's Python; scripts/test.sh puts its
+# bin/ first on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +19,18 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 2
 fi
 
-# Extra steps register themselves here as the project grows (Python peers,
-# Node for the editor clients, ...). Each one is a script in scripts/setup.d.
+profile="${1:-test}"
+case "$profile" in
+    main) exit 0 ;;
+    test) ;;
+    *)
+        echo "usage: scripts/setup.sh [main|test]" >&2
+        exit 2
+        ;;
+esac
+
+# Each step of the test set-up is a script in scripts/setup.d (Python peers
+# in the venv, Node for the editor clients, Chromium for the /graph page).
 if [ -d scripts/setup.d ]; then
     for step in scripts/setup.d/*.sh; do
         [ -e "$step" ] || continue

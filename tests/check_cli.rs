@@ -80,8 +80,10 @@ fn exit_codes() {
         1
     );
     assert_eq!(alloy(&dir, &["check", "bad.alloy"], None).code, 1);
+    // A missing file exits 1 in every subcommand (README, "Exit codes");
+    // 2 is for command-line usage errors.
     let missing = alloy(&dir, &["check", "missing.alloy"], None);
-    assert_eq!(missing.code, 2);
+    assert_eq!(missing.code, 1);
     assert!(
         missing.stderr.contains("no such file or directory"),
         "{}",
@@ -207,7 +209,9 @@ fn github_and_sarif_reports() {
     );
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", run.stdout);
-    assert!(lines[0].starts_with(
+    // Sorted by file and position: the block-wide AL0203 (line 1) first.
+    assert!(lines[0].starts_with("::error file=bad.alloy,line=1,col=1,"));
+    assert!(lines[1].starts_with(
         "::error file=bad.alloy,line=2,col=3,endLine=2,endColumn=30,title=AL0201 unknown attribute::"
     ));
     assert!(lines[2].starts_with("::warning file=warn.alloy,line=2,col=14"));
@@ -216,10 +220,11 @@ fn github_and_sarif_reports() {
     let log: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF JSON");
     assert_eq!(log["version"], "2.1.0");
     let results = log["runs"][0]["results"].as_array().expect("results");
-    assert_eq!(results[0]["ruleId"], "AL0201");
-    assert_eq!(results[0]["level"], "error");
+    assert_eq!(results[0]["ruleId"], "AL0203");
+    assert_eq!(results[1]["ruleId"], "AL0201");
+    assert_eq!(results[1]["level"], "error");
     assert_eq!(
-        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        results[1]["locations"][0]["physicalLocation"]["region"]["startLine"],
         2
     );
     let rules = log["runs"][0]["tool"]["driver"]["rules"]
@@ -317,4 +322,60 @@ fn files_upstream_refuses_to_decode() {
             }
         }
     }
+}
+
+/// GitHub annotations and SARIF results carry the help lines `human` and
+/// `json` show, SARIF carries the edits as `fixes`, and both come sorted
+/// by file and position whatever order the paths were given in.
+#[test]
+fn github_and_sarif_carry_hints_in_order() {
+    let comma = "loki.write \"default\" {\n  endpoint {\n    url = \"http://loki:3100/loki/api/v1/push\"\n    headers = {\n      \"X-Scope-OrgID\" = \"a\"\n      \"X-Other\" = \"b\",\n    }\n  }\n}\n";
+    let dir = scratch(
+        "hints",
+        &[
+            ("warn.alloy", WARNING_ONLY),
+            ("bad.alloy", ERROR),
+            ("comma.alloy", comma),
+        ],
+    );
+    let run = alloy(
+        &dir,
+        &["check", "--format=github", "warn.alloy", "bad.alloy"],
+        None,
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let files: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.split("file=").nth(1)?.split(',').next())
+        .collect();
+    let mut sorted_files = files.clone();
+    sorted_files.sort();
+    assert_eq!(files, sorted_files, "{}", run.stdout);
+    let warn = lines
+        .iter()
+        .find(|l| l.contains("file=warn.alloy"))
+        .expect("the warning");
+    assert!(warn.contains("%0Ahelp: "), "{warn}");
+    assert!(warn.contains("sys.env"), "{warn}");
+
+    let run = alloy(&dir, &["check", "--format=sarif", "comma.alloy"], None);
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF JSON");
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "AL0001");
+    let text = result["message"]["text"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with("missing ',' in field list\nhelp: add `,`"),
+        "{text}"
+    );
+    let change = &result["fixes"][0]["artifactChanges"][0];
+    assert_eq!(change["artifactLocation"]["uri"], "comma.alloy");
+    let replacement = &change["replacements"][0];
+    assert_eq!(replacement["insertedContent"]["text"], ",");
+    assert_eq!(replacement["deletedRegion"]["startLine"], 5);
+    assert_eq!(replacement["deletedRegion"]["startColumn"], 28);
+    assert_eq!(replacement["deletedRegion"]["endColumn"], 28);
+
+    let run = alloy(&dir, &["check", "--format=json", "comma.alloy"], None);
+    let items: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(items[0]["fixes"][0]["edits"][0]["text"], ",");
 }

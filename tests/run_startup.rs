@@ -99,6 +99,13 @@ livedebugging { }
         );
     }
     assert!(stderr.contains("could not perform the initial load successfully"));
+    // The user is not left stuck: where to read more and what does run.
+    let hint = stderr
+        .lines()
+        .find(|l| l.starts_with("Hint: "))
+        .unwrap_or_else(|| panic!("no hint in:\n{stderr}"));
+    assert!(hint.contains("docs/runtime.md"), "{hint}");
+    assert!(hint.contains("otelcol.receiver.otlp"), "{hint}");
 }
 
 #[test]

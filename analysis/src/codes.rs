@@ -89,8 +89,10 @@ codes! {
     TypeMismatch = "AL0301", Error, "value of the wrong type";
     InvalidEnumValue = "AL0302", Error, "value outside an enumeration";
     InvalidTarget = "AL0303", Error, "value that cannot be a discovery target";
-    InvalidDuration = "AL0304", Error, "string that is not a duration";
+    InvalidDuration = "AL0304", Error, "value that is not a duration";
     CapsuleMismatch = "AL0305", Error, "receiver of the wrong kind";
+    InvalidUrl = "AL0306", Error, "endpoint URL that does not parse";
+    InvalidRegex = "AL0307", Error, "regular expression that does not compile";
     UnknownReference = "AL0401", Error, "reference to something that does not exist or is out of scope";
     ShadowsStdlib = "AL0402", Warning, "component name shadowing the standard library";
     DeprecatedStdlib = "AL0403", Warning, "deprecated standard-library function";

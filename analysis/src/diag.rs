@@ -347,10 +347,11 @@ fn line_indent(token: &alloy_syntax::SyntaxToken) -> Option<String> {
 pub(crate) fn syntax_diagnostics(db: &dyn salsa::Database, config: Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for &file in config.files(db) {
-        let parse = parse_ref(db, file);
         let path = file.path(db).clone();
-        // Upstream refuses the file before parsing it.
-        if let Err(err) = crate::encoding::check(file.bytes(db), || parse.had_invalid_utf8()) {
+        // Upstream refuses the file before parsing it; so do we (50 MB of
+        // random bytes would otherwise make a tree of millions of errors
+        // for this one message).
+        if let Err(err) = crate::encoding::ensure_utf8(file.bytes(db)) {
             out.push(Diagnostic {
                 file,
                 path,
@@ -365,7 +366,13 @@ pub(crate) fn syntax_diagnostics(db: &dyn salsa::Database, config: Config) -> Ve
             });
             continue;
         }
+        let parse = parse_ref(db, file);
+        let root = parse.has_errors().then(|| parse.syntax_node());
         for error in parse.errors() {
+            let help = root
+                .as_ref()
+                .map(|root| crate::syntax_help::help(root, file, &path, error))
+                .unwrap_or_default();
             out.push(Diagnostic {
                 file,
                 path: path.clone(),
@@ -374,10 +381,18 @@ pub(crate) fn syntax_diagnostics(db: &dyn salsa::Database, config: Config) -> Ve
                 severity: Severity::Error,
                 message: error.message(),
                 upstream: true,
-                notes: Vec::new(),
-                fixes: Vec::new(),
-                related: Vec::new(),
+                notes: help.notes,
+                fixes: help.fixes,
+                related: help.related,
             });
+        }
+        if parse.dropped_errors() > 0 {
+            if let Some(last) = out.last_mut() {
+                last.notes.push(alloy_syntax::render_dropped_line(
+                    &path,
+                    parse.dropped_errors(),
+                ));
+            }
         }
         if parse.has_errors() {
             continue;

@@ -253,6 +253,17 @@ impl Analysis {
         if threads < 2 || size < PARALLEL_THRESHOLD {
             return Ok(());
         }
+        // A file upstream refuses to decode stops the check before parsing
+        // (`diag::syntax_diagnostics`): nothing to warm.
+        let refused = self.with(|db| {
+            config
+                .files(db)
+                .iter()
+                .any(|f| crate::encoding::ensure_utf8(f.bytes(db)).is_err())
+        })?;
+        if refused {
+            return Ok(());
+        }
         let cancelled = std::sync::atomic::AtomicBool::new(false);
         let next = std::sync::atomic::AtomicUsize::new(0);
         let tree_ready = std::sync::atomic::AtomicBool::new(false);

@@ -88,6 +88,7 @@ mod host;
 mod pipeline;
 pub mod resolve;
 pub mod scope;
+mod syntax_help;
 
 pub use alloy_syntax::{LineCol, LineIndex, TextRange, TextSize};
 pub use codes::{Code, Severity};

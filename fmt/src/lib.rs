@@ -23,6 +23,7 @@
 //! `docs/fmt-differences.md`.
 
 mod lower;
+mod parallel;
 mod printer;
 pub mod tabwriter;
 mod tree;
@@ -32,6 +33,13 @@ mod walker;
 use std::fmt;
 
 use alloy_syntax::{Parse, SyntaxError, SyntaxKind, SyntaxNode};
+pub use parallel::{format_source_parallel, MIN_PARALLEL_LEN};
+
+/// Entry points for tests and benchmarks; not a stable API.
+#[doc(hidden)]
+pub mod bench_support {
+    pub use crate::parallel::{find_cuts, format_at_cuts};
+}
 
 use crate::lower::Malformed;
 use crate::printer::Printer;

@@ -311,6 +311,14 @@ impl Walker<'_, '_, '_> {
             }
             self.p.ws(Ws::Formfeed);
         }
+        if args.is_empty() {
+            // Comments inside empty parentheses (`f( // c␤)`, `f(/* c */)`)
+            // stay inside: upstream gives `)` no position, so they land
+            // after it, and the next pass moves them again (or turns
+            // `f(␤// c␤)` into `f(␤)␤// c`, which gains a blank line on
+            // every pass). See docs/fmt-differences.md, section 4.
+            self.p.at(rparen);
+        }
         self.p.token(")");
     }
 }

@@ -196,8 +196,37 @@ impl Visit for Collect {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.push(field, format!("{value:?}"));
+        let text = format!("{value:?}");
+        // Log fields are values, not Rust: `Some(x)` is written `x`, and an
+        // absent value (`None`) is not written at all.
+        if let Some(inner) = unwrap_option(&text) {
+            self.push(field, inner.to_owned());
+        }
     }
+}
+
+/// The value inside a `Debug`-rendered `Option`: `Some("x")` for `Some(x)`,
+/// `None` for `None`, the text itself otherwise.
+fn unwrap_option(text: &str) -> Option<&str> {
+    if text == "None" {
+        return None;
+    }
+    let Some(inner) = text.strip_prefix("Some(").and_then(|t| t.strip_suffix(')')) else {
+        return Some(text);
+    };
+    // `Some(a) + Some(b)` is not one option: the parentheses must pair up.
+    let mut depth = 0i32;
+    for c in inner.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return Some(text);
+        }
+    }
+    Some(unwrap_option(inner).unwrap_or(inner))
 }
 
 impl Collect {
@@ -208,6 +237,21 @@ impl Collect {
             self.fields.push((field.name().to_owned(), value));
         }
     }
+}
+
+/// Each key once, where it first appears, with its innermost value (an
+/// event's own field wins over its spans', a child span's over its
+/// parent's): `component_id` set on both a span and its event is written
+/// once.
+fn dedup_fields(fields: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(fields.len());
+    for (key, value) in fields {
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => out.push((key, value)),
+        }
+    }
+    out
 }
 
 /// Events and spans of other crates (salsa's query traces, hyper's
@@ -260,6 +304,7 @@ where
             }
         }
         fields.extend(collect.fields);
+        let fields = dedup_fields(fields);
         let line = Line {
             time: SystemTime::now(),
             level,
@@ -371,6 +416,64 @@ mod tests {
             render(&l, LogFormat::Logfmt),
             "ts=1970-01-01T00:00:00Z level=info msg=\"config reloaded\" component_path=/ x=\"\"\n"
         );
+    }
+
+    /// A shared buffer the layer writes to.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The line a component's span and event used to give:
+    /// `component_id=x component_id=x grpc=Some(127.0.0.1:34317)`.
+    #[test]
+    fn fields_are_written_once_as_values() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let sink = Sink::default();
+        let state = Arc::new(State {
+            level: AtomicU8::new(LogLevel::Info as u8),
+            format: AtomicU8::new(LogFormat::Logfmt as u8),
+            buffer: Mutex::new(Vec::new()),
+            out: Mutex::new(Box::new(sink.clone())),
+        });
+        let subscriber = tracing_subscriber::registry().with(AlloyLayer { state });
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!(target: "alloy", "component", component_id = "otelcol.receiver.otlp.default");
+            let _guard = span.enter();
+            let grpc: Option<std::net::SocketAddr> = "127.0.0.1:34317".parse().ok();
+            let http: Option<std::net::SocketAddr> = None;
+            tracing::info!(target: "alloy", component_id = "otelcol.receiver.otlp.default",
+                grpc = ?grpc, http = ?http, nested = ?Some(Some(3)), "otlp receiver started");
+        });
+        let text = String::from_utf8(sink.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .unwrap_or_default();
+        assert_eq!(text.matches("component_id=").count(), 1, "{text}");
+        assert!(text.contains(" grpc=127.0.0.1:34317"), "{text}");
+        assert!(text.contains(" nested=3"), "{text}");
+        assert!(!text.contains("Some("), "{text}");
+        assert!(!text.contains("http="), "{text}");
+    }
+
+    #[test]
+    fn options_unwrap_only_when_whole() {
+        assert_eq!(unwrap_option("Some(a)"), Some("a"));
+        assert_eq!(unwrap_option("None"), None);
+        assert_eq!(
+            unwrap_option("Some(a) + Some(b)"),
+            Some("Some(a) + Some(b)")
+        );
+        assert_eq!(unwrap_option("x"), Some("x"));
     }
 
     #[test]

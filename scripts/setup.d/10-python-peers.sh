@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Real OTLP peers for the pipeline tests: the OpenTelemetry Python SDK and its
-# gRPC and HTTP exporters, at pinned versions. Installed into the user's
-# Python (pip), skipped when already present at those versions.
+# gRPC and HTTP exporters, at pinned versions, installed into the virtual
+# environment of 05-python-venv.sh (never the system's Python). Skipped when
+# already present at those versions.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 req=otelcol/tests/peers/requirements.txt
 [ -f "$req" ] || exit 0
-if python3 - "$req" <<'PY' 2>/dev/null; then
+venv="${ALLOY_VENV:-$PWD/.venv}"
+py="$venv/bin/python3"
+if "$py" - "$req" <<'PY' 2>/dev/null; then
 import sys
 from importlib.metadata import version, PackageNotFoundError
 for line in open(sys.argv[1]):
@@ -22,4 +25,4 @@ for line in open(sys.argv[1]):
 PY
     exit 0
 fi
-python3 -m pip install --quiet --disable-pip-version-check -r "$req"
+"$py" -m pip install --quiet --disable-pip-version-check -r "$req"

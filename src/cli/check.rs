@@ -123,12 +123,12 @@ pub fn run_check(args: CheckArgs) -> ExitCode {
         _ => Checks::All,
     });
     let color = use_color(args.common.color, args.format);
-    let result = analyse(&args.paths, &args.common, checks);
+    let result = analyse(&args.paths, &args.common, checks, true);
     let (report, sources) = match result {
         Ok(r) => r,
         Err(message) => {
-            eprintln!("Error: {message}");
-            return ExitCode::from(USAGE);
+            errln!("Error: {message}");
+            return ExitCode::FAILURE;
         }
     };
     let stdout = std::io::stdout();
@@ -138,7 +138,7 @@ pub fn run_check(args: CheckArgs) -> ExitCode {
         // A reader such as `head` stopped early: not our failure.
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(err) => {
-            eprintln!("Error: writing the report: {err}");
+            errln!("Error: writing the report: {err}");
             return ExitCode::from(USAGE);
         }
         Ok(()) => {}
@@ -160,13 +160,13 @@ pub fn run_validate(args: ValidateArgs) -> ExitCode {
     if args.config_format != "alloy" {
         let known = ["otelcol", "prometheus", "promtail", "static"];
         if known.contains(&args.config_format.as_str()) {
-            eprintln!(
+            errln!(
                 "Error: --config.format={} is not supported yet: only Alloy configurations can be \
                  validated; convert the file with upstream `alloy convert` first",
                 args.config_format
             );
         } else {
-            eprintln!("Error: unknown --config.format {:?}", args.config_format);
+            errln!("Error: unknown --config.format {:?}", args.config_format);
         }
         return ExitCode::from(USAGE);
     }
@@ -176,11 +176,16 @@ pub fn run_validate(args: ValidateArgs) -> ExitCode {
         _ => Checks::All,
     };
     let color = use_color(args.common.color, args.format);
-    let (report, sources) = match analyse(std::slice::from_ref(&args.path), &args.common, checks) {
+    let (report, sources) = match analyse(
+        std::slice::from_ref(&args.path),
+        &args.common,
+        checks,
+        false,
+    ) {
         Ok(r) => r,
         Err(message) => {
-            eprintln!("Error: {message}");
-            return ExitCode::from(USAGE);
+            errln!("Error: {message}");
+            return ExitCode::FAILURE;
         }
     };
     if report.is_empty() {
@@ -191,8 +196,8 @@ pub fn run_validate(args: ValidateArgs) -> ExitCode {
     // newline, before its own.
     let refused = report.iter().find(|d| d.code == Code::Encoding);
     if let (Format::Upstream, Some(d)) = (args.format, refused) {
-        eprint!("validation failed: {}", d.message);
-        eprintln!("Error: validation failed");
+        errp!("validation failed: {}", d.message);
+        errln!("Error: validation failed");
         return ExitCode::FAILURE;
     }
     // Upstream writes the report to stderr, a bare newline to stdout, then
@@ -201,7 +206,7 @@ pub fn run_validate(args: ValidateArgs) -> ExitCode {
         let stderr = std::io::stderr();
         let mut err = stderr.lock();
         let _ = upstream::write(&mut err, &report, &sources, color);
-        println!();
+        outln!();
         let _ = writeln!(err, "Error: validation failed");
     } else {
         let stdout = std::io::stdout();
@@ -261,11 +266,14 @@ impl Sources {
 }
 
 /// Loads every path as a config and returns all diagnostics, config after
-/// config.
+/// config. With `require_files`, a directory without any `*.alloy` file is
+/// an error naming the subdirectories that were not searched (upstream's
+/// `validate` accepts it silently).
 fn analyse(
     paths: &[String],
     common: &CommonArgs,
     checks: Checks,
+    require_files: bool,
 ) -> Result<(Vec<Diagnostic>, Sources), String> {
     let mut host = AnalysisHost::new();
     host.set_settings(common.stability, common.community);
@@ -275,7 +283,11 @@ fn analyse(
     };
     let mut inputs = Vec::new();
     for path in paths {
-        inputs.push(load::config_files(path)?);
+        let loaded = load::config_files(path)?;
+        if require_files && loaded.files.is_empty() {
+            return Err(nothing_checked(path, &loaded.skipped_dirs));
+        }
+        inputs.push(loaded.files);
     }
     alloy_analysis::timings::mark(format_args!("loaded"));
     let mut report = Vec::new();
@@ -292,7 +304,12 @@ fn analyse(
         let config = host.new_config(files);
         let analysis = host.analysis();
         // The database parses every file; reuse its trees for printing.
-        for (name, _, parse) in &mut sources.files[first..] {
+        // A file upstream refuses to decode is never parsed (random bytes
+        // would make a huge tree of errors for one message).
+        for (name, bytes, parse) in &mut sources.files[first..] {
+            if alloy_analysis::encoding::ensure_utf8(bytes).is_err() {
+                continue;
+            }
             if let Some(file) = host.file(name) {
                 *parse = analysis.parse(file).ok();
             }
@@ -311,6 +328,18 @@ fn analyse(
     // is about to exit, so let the operating system reclaim it.
     std::mem::forget(host);
     Ok((report, sources))
+}
+
+/// The error for a directory argument with no `*.alloy` file in it.
+fn nothing_checked(path: &str, skipped_dirs: &[String]) -> String {
+    let mut message = format!("nothing was checked: {path} holds no *.alloy file");
+    if !skipped_dirs.is_empty() {
+        message.push_str(&format!(
+            "; subdirectories are not searched (a directory is one config), skipped: {}",
+            skipped_dirs.join(", ")
+        ));
+    }
+    message
 }
 
 /// Writes diagnostics in upstream's report format for files given as

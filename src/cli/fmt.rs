@@ -43,7 +43,7 @@ enum Outcome {
 
 pub fn run(args: FmtArgs) -> ExitCode {
     if args.write && args.test {
-        eprintln!("Error: cannot use -w/--write and -t/--test at the same time");
+        errln!("Error: cannot use -w/--write and -t/--test at the same time");
         return ExitCode::FAILURE;
     }
     let paths = if args.paths.is_empty() {
@@ -52,7 +52,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
         args.paths.clone()
     };
     if args.write && paths.iter().any(|p| p == "-") {
-        eprintln!("Error: cannot use -w with standard input");
+        errln!("Error: cannot use -w with standard input");
         return ExitCode::FAILURE;
     }
 
@@ -62,7 +62,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
         match walk::alloy_files(path) {
             Ok(found) => targets.extend(found),
             Err(message) => {
-                eprintln!("Error: {message}");
+                errln!("Error: {message}");
                 outcomes.push(Outcome::Failed);
             }
         }
@@ -79,7 +79,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
         } else {
             "would reformat"
         };
-        eprintln!(
+        errln!(
             "{} {}, {} already formatted, {} failed",
             verb,
             plural(count(Outcome::Changed), "file"),
@@ -108,25 +108,24 @@ fn format_one(args: &FmtArgs, target: &str, several: bool) -> Outcome {
     let input = match input::read(target, args.stdin_filename.as_deref()) {
         Ok(input) => input,
         Err(err) => {
-            eprintln!("Error: open {target}: {}", io_error(&err));
+            errln!("Error: {}", super::missing_input(target, &err));
             return Outcome::Failed;
         }
     };
-    let formatted = match alloy_fmt::format_source(&input.bytes) {
+    // Large files are formatted in pieces on every core; the output is the
+    // one-thread output byte for byte (see `alloy_fmt::format_source_parallel`).
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let formatted = match alloy_fmt::format_source_parallel(&input.bytes, threads) {
         Ok(formatted) => formatted,
-        Err(alloy_fmt::FormatError::Syntax(errors)) => {
-            let index = alloy_syntax::parse_file(&input.bytes).line_index();
-            for error in &errors {
-                eprintln!(
-                    "{}",
-                    alloy_syntax::render_error_line(&input.name, &index, error)
-                );
-            }
-            eprintln!("Error: encountered errors during formatting");
+        Err(alloy_fmt::FormatError::Syntax(_)) => {
+            // The errors again with positions, without a tree.
+            let report = alloy_syntax::syntax_report(&input.bytes);
+            super::parse::print_syntax_errors(&input.name, &report);
+            errln!("Error: encountered errors during formatting");
             return Outcome::Failed;
         }
         Err(other) => {
-            eprintln!("Error: {}: {other}", input.name);
+            errln!("Error: {}: {other}", input.name);
             return Outcome::Failed;
         }
     };
@@ -142,14 +141,14 @@ fn format_one(args: &FmtArgs, target: &str, several: bool) -> Outcome {
     }
     if args.test {
         if changed {
-            eprintln!("Error: file {} is not formatted correctly", input.name);
+            errln!("Error: file {} is not formatted correctly", input.name);
         }
         return outcome;
     }
     if args.write {
         if changed {
             if let Err(err) = safe_write::rewrite(Path::new(target), formatted.as_bytes()) {
-                eprintln!("Error: {err}");
+                errln!("Error: {err}");
                 return Outcome::Failed;
             }
         }

@@ -19,7 +19,7 @@ pub fn run(args: LspArgs) -> ExitCode {
         Ok(alloy_lsp::Outcome::Clean) => ExitCode::SUCCESS,
         Ok(alloy_lsp::Outcome::Abrupt) => ExitCode::from(1),
         Err(err) => {
-            eprintln!("alloy lsp: cannot start: {err}");
+            errln!("alloy lsp: cannot start: {err}");
             ExitCode::from(2)
         }
     }

@@ -1,6 +1,33 @@
 //! Command-line definitions and dispatch.
 
+/// `eprintln!` that never panics: a closed standard error (`2>&1 | head`)
+/// must end the command quietly, not with a panic and exit code 101.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that never panics (see [`errln`]).
+macro_rules! errp {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// `println!` that never panics: a reader that stopped early is not our
+/// failure.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod check;
+mod completion;
 mod fmt;
 mod graph;
 mod input;
@@ -17,29 +44,67 @@ use clap::{Parser, Subcommand};
 /// Formatter, checker, language server and runtime for Grafana Alloy
 /// configuration files.
 #[derive(Debug, Parser)]
-#[command(name = "alloy", version, about, propagate_version = true)]
+#[command(
+    name = "alloy",
+    version,
+    about,
+    propagate_version = true,
+    after_help = EXAMPLES
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// Every subcommand with one example, printed by `alloy --help` (each
+/// subcommand's `--help` repeats its own).
+const EXAMPLES: &str = "\
+Examples:
+  alloy check conf.d/                     check every *.alloy file of a directory (one config)
+  alloy validate config.alloy             upstream `alloy validate`'s report
+  alloy fmt -w config.alloy               format a file in place
+  alloy parse config.alloy                report syntax errors as upstream does
+  alloy lsp                               language server on stdio (for editors)
+  alloy run config.alloy                  run a configuration; UI on http://127.0.0.1:12345
+  alloy completion bash > ~/.local/share/bash-completion/completions/alloy
+                                          shell completions (bash, zsh, fish, powershell)
+
+Exit codes: 0 success, 1 findings or unreadable input, 2 usage errors (README, \"Exit codes\").";
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check configurations: syntax, schema, references, types, wiring.
+    #[command(after_help = "Example:\n  alloy check --format=github conf.d/")]
     Check(check::CheckArgs),
     /// Validate a configuration as upstream `alloy validate` does.
+    #[command(
+        after_help = "Example:\n  alloy validate --stability.level=experimental config.alloy"
+    )]
     Validate(check::ValidateArgs),
     /// Format Alloy files exactly as upstream `alloy fmt` does.
-    #[command(alias = "format")]
+    #[command(
+        alias = "format",
+        after_help = "Example:\n  alloy fmt --diff -t conf.d/"
+    )]
     Fmt(fmt::FmtArgs),
     /// Parse files and report syntax errors exactly as upstream `alloy fmt` does.
+    #[command(after_help = "Example:\n  cat config.alloy | alloy parse -")]
     Parse(parse::ParseArgs),
     /// Serve editors: the language server, over standard input and output.
+    #[command(
+        after_help = "Example (Neovim, VS Code and others start it themselves):\n  alloy lsp"
+    )]
     Lsp(lsp::LspArgs),
     /// Run a configuration: load it, serve HTTP, reload on SIGHUP.
+    #[command(
+        after_help = "Example:\n  alloy run --server.http.listen-addr=127.0.0.1:12345 conf.d/"
+    )]
     Run(run::RunArgs),
     /// Print the component graph of a configuration without running it.
     Graph(graph::GraphArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    #[command(after_help = "Example:\n  alloy completion zsh > \"${fpath[1]}/_alloy\"")]
+    Completion(completion::CompletionArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -51,7 +116,22 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Lsp(args) => lsp::run(args),
         Command::Run(args) => run::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Completion(args) => completion::run(args),
     }
+}
+
+/// The one message for an input that cannot be read, whichever subcommand
+/// reads it: Go's wording as upstream `alloy fmt` prints it (`stat PATH: no
+/// such file or directory` when it does not exist, `open PATH: ...` when it
+/// cannot be read). Every subcommand then exits with 1 (see README, "Exit
+/// codes").
+pub(crate) fn missing_input(path: &str, err: &std::io::Error) -> String {
+    let op = if err.kind() == std::io::ErrorKind::NotFound {
+        "stat"
+    } else {
+        "open"
+    };
+    format!("{op} {path}: {}", io_error(err))
 }
 
 /// Go-style text for an I/O error (`no such file or directory`), as

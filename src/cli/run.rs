@@ -94,7 +94,7 @@ fn parse_duration(value: &str) -> Result<Duration, String> {
 
 pub fn run(args: RunArgs) -> ExitCode {
     if args.config_format != "alloy" {
-        eprintln!(
+        errln!(
             "Error: --config.format={} is not supported yet: only Alloy configurations can run",
             args.config_format
         );
@@ -103,15 +103,15 @@ pub fn run(args: RunArgs) -> ExitCode {
     let source = match Source::read(&args.path) {
         Ok(source) => source,
         Err(error) => {
-            eprintln!("Error: {error}");
+            errln!("Error: {error}");
             return ExitCode::FAILURE;
         }
     };
     let registry = Registry::with_builtin();
     let report = preflight::check(&source, &registry, args.stability, args.community);
     if report.has_errors() {
-        print_report(&report);
-        eprintln!("Error: could not perform the initial load successfully");
+        print_report(&report, &registry);
+        errln!("Error: could not perform the initial load successfully");
         return ExitCode::FAILURE;
     }
     let options = RunOptions {
@@ -131,14 +131,14 @@ pub fn run(args: RunArgs) -> ExitCode {
     match process::run(options, source) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("Error: {error}");
+            errln!("Error: {error}");
             ExitCode::FAILURE
         }
     }
 }
 
 /// Upstream prints the diagnostics to stderr, then a newline to stdout.
-fn print_report(report: &preflight::Report) {
+fn print_report(report: &preflight::Report, registry: &Registry) {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var("TERM").as_deref() != Ok("dumb")
         && std::io::stdout().is_terminal();
@@ -152,7 +152,7 @@ fn print_report(report: &preflight::Report) {
     let mut err = stderr.lock();
     if !errors.is_empty() {
         let _ = super::check::write_upstream_report(&mut err, &errors, &report.files, color);
-        println!();
+        outln!();
     }
     for unimplemented in &report.unimplemented {
         let _ = writeln!(
@@ -161,4 +161,19 @@ fn print_report(report: &preflight::Report) {
             preflight::unimplemented_text(unimplemented)
         );
     }
+    if !report.unimplemented.is_empty() {
+        let _ = writeln!(err, "{}", runnable_hint(registry));
+    }
+}
+
+/// What the user can do about components this runtime cannot run: where
+/// the runtime's scope is documented, and what does run.
+fn runnable_hint(registry: &Registry) -> String {
+    let names: Vec<&str> = registry.names().collect();
+    format!(
+        "Hint: this runtime runs these components: {}; docs/runtime.md (\"What runs\") lists \
+         them with the blocks and arguments they honour. `alloy check` validates every \
+         upstream component.",
+        names.join(", ")
+    )
 }

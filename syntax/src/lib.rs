@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 pub use error::{SyntaxError, SyntaxErrorKind};
 pub use parallel::parse_file_parallel;
-pub use parser::MAX_DEPTH;
+pub use parser::{MAX_DEPTH, MAX_ERRORS};
 pub use reparse::reparse;
 pub use rowan::{GreenNode, TextRange, TextSize};
 pub use source::{decode_like_upstream, LineCol, LineIndex};
@@ -36,6 +36,8 @@ pub struct Parse {
     errors: Arc<[SyntaxError]>,
     /// Tree offsets of U+FFFD characters that replaced invalid bytes.
     replacements: Arc<[u32]>,
+    /// Errors past [`MAX_ERRORS`]: counted, not kept.
+    dropped_errors: usize,
 }
 
 impl Parse {
@@ -58,6 +60,12 @@ impl Parse {
 
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
+    }
+
+    /// How many errors were found past the first [`MAX_ERRORS`] (which
+    /// [`Parse::errors`] holds) and dropped.
+    pub fn dropped_errors(&self) -> usize {
+        self.dropped_errors
     }
 
     /// Line and column lookup for this tree, in upstream's byte columns of
@@ -121,6 +129,46 @@ pub fn parse_file_streaming(
     p.finish().1
 }
 
+/// A file's syntax errors without its tree: what `alloy parse` and
+/// `alloy fmt` print for a file that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxReport {
+    /// The first [`MAX_ERRORS`] errors, in upstream's order.
+    pub errors: Vec<SyntaxError>,
+    /// How many more were found and dropped.
+    pub dropped: usize,
+    /// Positions for rendering the errors.
+    pub index: LineIndex,
+}
+
+/// Parses `bytes` for its errors only: every statement is dropped as soon
+/// as it is complete, so memory stays bounded by the largest statement and
+/// the (capped) error list, whatever the input.
+pub fn syntax_report(bytes: &[u8]) -> SyntaxReport {
+    let decoded = source::decode(bytes);
+    let (errors, dropped) = {
+        let mut discard = |_: rowan::NodeOrToken<GreenNode, rowan::GreenToken>| {};
+        let sink = builder::Sink::streaming(&decoded.text, &mut discard);
+        let mut p = parser::Parser::with_sink(&decoded.text, &decoded.issues, sink);
+        parser::file_root(&mut p);
+        let (_, errors, dropped) = p.finish();
+        (errors, dropped)
+    };
+    let index = LineIndex::with_replacements(&decoded.text, decoded.replacements);
+    SyntaxReport {
+        errors,
+        dropped,
+        index,
+    }
+}
+
+/// The line printed after the kept errors of a file that had more than
+/// [`MAX_ERRORS`]: `FILE: N more errors not shown`.
+pub fn render_dropped_line(file: &str, dropped: usize) -> String {
+    let errors = if dropped == 1 { "error" } else { "errors" };
+    format!("{file}: {dropped} more syntax {errors} not shown (only the first {MAX_ERRORS} are printed)")
+}
+
 /// Parses text that is already a string.
 pub fn parse(text: &str) -> Parse {
     parse_file(text.as_bytes())
@@ -135,7 +183,7 @@ pub fn parse_expression(text: &str) -> Parse {
 
 fn parse_with(bytes: &[u8], root: fn(&mut parser::Parser<'_>)) -> Parse {
     let decoded = source::decode(bytes);
-    let (green, errors) = {
+    let (green, errors, dropped_errors) = {
         let mut p = parser::Parser::new(&decoded.text, &decoded.issues);
         root(&mut p);
         p.finish()
@@ -144,6 +192,7 @@ fn parse_with(bytes: &[u8], root: fn(&mut parser::Parser<'_>)) -> Parse {
         green,
         errors: errors.into(),
         replacements: decoded.replacements.into(),
+        dropped_errors,
     }
 }
 

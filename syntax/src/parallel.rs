@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rowan::GreenNode;
 
 use crate::reparse::{parse_piece, shifted, Piece};
-use crate::{parse_file, Parse, SyntaxKind};
+use crate::{parse_file, Parse, SyntaxKind, MAX_ERRORS};
 
 /// Below this size a second thread costs more than it saves.
 const MIN_PARALLEL_LEN: usize = 256 * 1024;
@@ -87,14 +87,27 @@ pub(crate) fn parse_at_cuts(text: &str, cuts: &[usize]) -> Option<Parse> {
     });
     let mut children = Vec::new();
     let mut errors = Vec::new();
+    let mut total = 0;
     for (piece, &(start, _, _)) in pieces.into_iter().zip(&regions) {
         let piece = piece?;
         children.extend(piece.children);
-        errors.extend(piece.errors.iter().map(|e| shifted(e, start as i64)));
+        total += piece.errors.len() + piece.dropped;
+        // The first `MAX_ERRORS` of the joined list are the whole file's:
+        // a piece that dropped some kept `MAX_ERRORS` itself.
+        let room = MAX_ERRORS.saturating_sub(errors.len());
+        errors.extend(
+            piece
+                .errors
+                .iter()
+                .take(room)
+                .map(|e| shifted(e, start as i64)),
+        );
     }
+    let dropped_errors = total - errors.len();
     Some(Parse {
         green: GreenNode::new(SyntaxKind::ROOT.into(), children),
         errors: errors.into(),
         replacements: Arc::from([]),
+        dropped_errors,
     })
 }

@@ -63,6 +63,10 @@ pub(crate) fn try_reparse(old: &Parse, new_text: &str) -> Option<Parse> {
     {
         return None;
     }
+    // Which errors were dropped, and where, is not known: parse it all.
+    if old.dropped_errors() > 0 {
+        return None;
+    }
 
     // The changed bytes: old[start..old_end] became new[start..new_end].
     let (old_b, new_b) = (old_text.as_bytes(), new_text.as_bytes());
@@ -148,10 +152,15 @@ pub(crate) fn try_reparse(old: &Parse, new_text: &str) -> Option<Parse> {
     errors.extend_from_slice(&old_errors[..before]);
     errors.extend(sub_errors.iter().map(|e| shifted(e, i64::from(shift_sub))));
     errors.extend(tail.iter().map(|e| shifted(e, delta)));
+    // Past the cap the whole file's count is needed: parse it all.
+    if sub.dropped > 0 || errors.len() > crate::MAX_ERRORS {
+        return None;
+    }
     Some(Parse {
         green,
         errors: errors.into(),
         replacements: Arc::from([]),
+        dropped_errors: 0,
     })
 }
 
@@ -160,6 +169,8 @@ pub(crate) fn try_reparse(old: &Parse, new_text: &str) -> Option<Parse> {
 pub(crate) struct Piece {
     pub children: Vec<Element>,
     pub errors: Vec<SyntaxError>,
+    /// Errors past `MAX_ERRORS` in this piece.
+    pub dropped: usize,
 }
 
 /// Parses `region` as it would be parsed inside the whole file, or returns
@@ -204,6 +215,7 @@ pub(crate) fn parse_piece(region: &str, last: bool) -> Option<Piece> {
     Some(Piece {
         children,
         errors: sub.errors().to_vec(),
+        dropped: sub.dropped_errors(),
     })
 }
 

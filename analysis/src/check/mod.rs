@@ -4,6 +4,7 @@
 //! upstream's report order.
 
 mod refs;
+mod runtime_values;
 mod schema;
 pub mod sem;
 mod structure;

@@ -290,7 +290,7 @@ mod tests {
         let list = Type::List(Box::new(Type::Map(Box::new(Type::String))));
         assert_eq!(placeholder(Some(&Type::String)), "\"\"");
         assert_eq!(placeholder(Some(&Type::Duration)), "\"1m\"");
-        assert!(super::super::values::is_duration("1m"));
+        assert_eq!(super::super::runtime_values::duration_error("1m"), None);
         assert_eq!(placeholder(Some(&Type::Number)), "0");
         assert_eq!(placeholder(Some(&Type::Bool)), "false");
         assert_eq!(placeholder(Some(&list)), "[]");

@@ -8,6 +8,7 @@
 //! pointing at a component that refuses traces are caught before `alloy
 //! run` fails or silently drops data.
 
+use super::runtime_values;
 use super::sem::{Anchor, SemDiag, Span};
 use super::Cx;
 use crate::catalogue::{self, enum_rule, Argument, Capsule, Confidence, Signal, Type};
@@ -54,6 +55,8 @@ fn expected_name(ty: &Type) -> &'static str {
 
 struct Ctx<'a> {
     attr: &'a str,
+    /// The innermost block the attribute is in (`endpoint`, `rule`).
+    block: Option<&'a str>,
     /// The otelcol signal this attribute carries (`output.traces`).
     signal: Option<Signal>,
 }
@@ -69,6 +72,7 @@ pub fn check_attribute(
     let signal = signal_of(cx.owner, path, &attr.name);
     let ctx = Ctx {
         attr: &attr.name,
+        block: path.last().map(String::as_str),
         signal,
     };
     if is_targets(&attr.name, ty) {
@@ -233,15 +237,33 @@ fn check_literal(cx: &mut Cx<'_, '_>, id: ExprId, lit: &Literal, ty: &Type, ctx:
         mismatch(cx, id, ty, kind);
         return;
     }
+    // A number converts to a string, which the component then parses as a
+    // duration when it runs: `scrape_interval = 5` fails there with
+    // `time: missing unit in duration "5"`.
+    if let (Type::Duration, Literal::Int(n) | Literal::Float(n)) = (ty, lit) {
+        let as_text = runtime_values::number_text(n);
+        if let Some(message) = runtime_values::duration_error(&as_text) {
+            push(cx, id, Code::InvalidDuration, message, false);
+        }
+        return;
+    }
     let Some(text) = text else { return };
     match ty {
-        Type::Duration if !is_duration(text) => push(
-            cx,
-            id,
-            Code::InvalidDuration,
-            format!("{text:?} is not a valid duration"),
-            false,
-        ),
+        Type::Duration => {
+            if let Some(message) = runtime_values::duration_error(text) {
+                push(cx, id, Code::InvalidDuration, message, false);
+            }
+        }
+        Type::String if ctx.attr == "url" && ctx.block == Some("endpoint") => {
+            if let Some(message) = runtime_values::url_error(text) {
+                push(cx, id, Code::InvalidUrl, message, false);
+            }
+        }
+        Type::String if ctx.attr == "regex" && ctx.block == Some("rule") => {
+            if let Some(message) = runtime_values::rule_regex_error(text) {
+                push(cx, id, Code::InvalidRegex, message, false);
+            }
+        }
         Type::Secret if !text.is_empty() => {
             let node = cx.data.expr(id).node;
             cx.out.push(
@@ -255,42 +277,6 @@ fn check_literal(cx: &mut Cx<'_, '_>, id: ExprId, lit: &Literal, ty: &Type, ctx:
         }
         _ => {}
     }
-}
-
-/// Go's `time.ParseDuration` grammar, plus Prometheus's `d`, `w` and `y`
-/// units (some Alloy durations are Prometheus durations): accepting both
-/// keeps the check free of false errors.
-pub fn is_duration(text: &str) -> bool {
-    let s = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if s == "0" {
-        return true;
-    }
-    if s.is_empty() {
-        return false;
-    }
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let start = i;
-        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-        let unit_start = i;
-        while i < bytes.len() && !(bytes[i].is_ascii_digit() || bytes[i] == b'.') {
-            i += 1;
-        }
-        let unit = &s[unit_start..i];
-        if !matches!(
-            unit,
-            "ns" | "us" | "µs" | "μs" | "ms" | "s" | "m" | "h" | "d" | "w" | "y"
-        ) {
-            return false;
-        }
-    }
-    true
 }
 
 /// The kind of a constant expression, reporting operand errors the way
@@ -545,6 +531,7 @@ fn check_targets(cx: &mut Cx<'_, '_>, id: ExprId) {
             if let Some(inferred) = infer(cx, id) {
                 let ctx = Ctx {
                     attr: "targets",
+                    block: None,
                     signal: None,
                 };
                 check_inferred(cx, id, &inferred, &want, &ctx);
@@ -609,10 +596,10 @@ mod tests {
     #[test]
     fn durations_follow_go_and_prometheus() {
         for ok in ["0", "5s", "1m30s", "1.5h", "-2ms", "300us", "1d", "2w"] {
-            assert!(is_duration(ok), "{ok}");
+            assert_eq!(runtime_values::duration_error(ok), None, "{ok}");
         }
         for bad in ["", "5", "5 minutes", "abc", "1x", "s", "1h30"] {
-            assert!(!is_duration(bad), "{bad}");
+            assert!(runtime_values::duration_error(bad).is_some(), "{bad}");
         }
     }
 

@@ -1,7 +1,8 @@
 //! Quick fixes for the diagnostics under the cursor: add the missing
 //! required arguments (with placeholder values of the right type), apply a
 //! "did you mean", replace a deprecated stdlib name, remove an unknown
-//! argument.
+//! argument; for the common syntax slips, add the missing `,` or `}`,
+//! remove `=` from a block header, replace a documentation placeholder.
 
 use std::collections::HashMap;
 
@@ -100,6 +101,8 @@ pub fn code_actions(
                 .get(std::ops::Range::<usize>::from(first_range))
                 .unwrap_or("");
             let title = match d.code {
+                // Syntax fixes say what they do (add `,`, remove `=`, ...).
+                Code::Syntax => fix.title.clone(),
                 Code::DeprecatedStdlib => {
                     format!("Replace the deprecated `{old}` with `{new_text}`")
                 }

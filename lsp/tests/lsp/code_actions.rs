@@ -113,3 +113,39 @@ async fn no_actions_away_from_diagnostics() {
     let list = actions(&mut client, "untitled:none", text, 1).await;
     assert!(list.is_empty(), "{list:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fix_the_common_syntax_slips() {
+    let mut client = Client::default_editor().await;
+    let text = "loki.write \"default\" {\n\tendpoint {\n\t\turl = \"http://loki:3100/loki/api/v1/push\"\n\t\theaders = {\n\t\t\t\"X-Scope-OrgID\" = \"a\"\n\t\t\t\"X-Other\" = \"b\",\n\t\t}\n\t}\n}\n";
+    let list = actions(&mut client, "untitled:comma", text, 4).await;
+    let fix = titled(&list, "Add the missing `,`");
+    assert_eq!(
+        apply(fix, "untitled:comma", text),
+        text.replace("= \"a\"\n", "= \"a\",\n")
+    );
+
+    let text = "prometheus.scrape \"x\" = {\n\ttargets = []\n}\n";
+    let list = actions(&mut client, "untitled:header", text, 0).await;
+    let fix = titled(&list, "Remove the `=` from the block header");
+    assert_eq!(
+        apply(fix, "untitled:header", text),
+        "prometheus.scrape \"x\" {\n\ttargets = []\n}\n"
+    );
+
+    let text = "logging {\n\tlevel = \"info\"\n";
+    let list = actions(&mut client, "untitled:brace", text, 2).await;
+    let fix = titled(&list, "Add the missing `}`");
+    assert_eq!(
+        apply(fix, "untitled:brace", text),
+        "logging {\n\tlevel = \"info\"\n}\n"
+    );
+
+    let text = "prometheus.scrape \"<SELF_LABEL>\" {\n\ttargets = []\n}\n";
+    let list = actions(&mut client, "untitled:placeholder", text, 0).await;
+    let fix = titled(&list, "Replace the placeholder with `self_label`");
+    assert_eq!(
+        apply(fix, "untitled:placeholder", text),
+        "prometheus.scrape \"self_label\" {\n\ttargets = []\n}\n"
+    );
+}

@@ -30,6 +30,11 @@ pub const MAX_DEPTH: u32 = 256;
 /// Longest chain of binary operators or postfix accesses in one expression;
 /// each link nests the tree one level deeper.
 pub(crate) const MAX_CHAIN: u32 = 1024;
+/// Most errors kept for one file. Upstream keeps and prints every one (29
+/// million lines for 50 MB of random bytes); past this many the rest are
+/// only counted, so memory and output stay bounded by the input's size.
+/// The kept ones are upstream's first ones, in its order.
+pub const MAX_ERRORS: usize = 100;
 
 pub(crate) struct Parser<'t> {
     text: &'t str,
@@ -37,6 +42,8 @@ pub(crate) struct Parser<'t> {
     current: SigToken,
     sink: Sink<'t>,
     errors: Vec<SyntaxError>,
+    /// Errors past [`MAX_ERRORS`], counted and dropped.
+    dropped: usize,
     /// Built on the first error: only the same-line filter needs lines.
     lines: Option<LineIndex>,
     last_error_line: u32,
@@ -76,6 +83,7 @@ impl<'t> Parser<'t> {
             current,
             sink,
             errors,
+            dropped: 0,
             lines: None,
             last_error_line: 0,
             depth: 0,
@@ -85,8 +93,18 @@ impl<'t> Parser<'t> {
 
     /// The finished tree and errors. Tokens after the root's end (only after
     /// a single expression) are kept in the root, unscanned.
-    pub(crate) fn finish(mut self) -> (GreenNode, Vec<SyntaxError>) {
-        (self.sink.finish(), self.errors)
+    pub(crate) fn finish(mut self) -> (GreenNode, Vec<SyntaxError>, usize) {
+        self.cap_errors();
+        (self.sink.finish(), self.errors, self.dropped)
+    }
+
+    /// Keeps the first [`MAX_ERRORS`] errors and counts the rest. Called
+    /// after every push: the scanner adds at most a few per token.
+    fn cap_errors(&mut self) {
+        if self.errors.len() > MAX_ERRORS {
+            self.dropped += self.errors.len() - MAX_ERRORS;
+            self.errors.truncate(MAX_ERRORS);
+        }
     }
 
     pub(crate) fn current(&self) -> SyntaxKind {
@@ -138,6 +156,7 @@ impl<'t> Parser<'t> {
             self.sink.token(raw);
         }
         self.current = self.scanner.next(&mut self.errors);
+        self.cap_errors();
     }
 
     /// Upstream's `addErrorf`: an error on the same line as the previous one
@@ -155,11 +174,13 @@ impl<'t> Parser<'t> {
         }
         self.last_error_line = line;
         self.errors.push(SyntaxError::at(kind, offset));
+        self.cap_errors();
     }
 
     /// An error upstream adds directly, without the same-line filter.
     pub(crate) fn push_error(&mut self, error: SyntaxError) {
         self.errors.push(error);
+        self.cap_errors();
     }
 
     /// Upstream's `expect`: reports a mismatch, then consumes the current
