@@ -34,6 +34,7 @@
 
 pub mod model;
 pub mod relabel;
+pub mod textparse;
 
 pub use model::{
     is_stale_nan, AppendError, Appendable, Batch, Exemplar, Fanout, FloatHistogram, Histogram,
