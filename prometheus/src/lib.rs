@@ -34,6 +34,7 @@
 
 pub mod model;
 pub mod relabel;
+pub mod scrape;
 pub mod textparse;
 
 pub use model::{
