@@ -10,6 +10,7 @@
 //! disappeared, and hand it to the `forward_to` receivers.
 
 pub mod http;
+pub mod memory;
 pub mod pool;
 pub mod scrape_loop;
 pub mod target;
