@@ -9,6 +9,8 @@ pub(crate) mod prometheus;
 
 use crate::component::Registry;
 
+pub use prometheus::relabel::rules_from_source;
+
 /// Adds this crate's components to `registry`.
 pub fn register_builtin(registry: &mut Registry) {
     let registrations = [local_file::registration()]

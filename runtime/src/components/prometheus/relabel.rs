@@ -214,3 +214,63 @@ impl Component for DiscoveryRelabel {
         )
     }
 }
+
+/// `rule` blocks from an Alloy file (what `alloy debug relabel --rules`
+/// and the language server's relabel hover read), validated as the
+/// components validate them. Errors are `file:line:col: message`.
+pub fn rules_from_source(text: &str, file: &str) -> Result<Vec<Rule>, String> {
+    let parse = alloy_syntax::parse(text);
+    let index = parse.line_index();
+    let at = |offset: u32, message: &str| {
+        let lc = index.line_col(offset);
+        format!("{file}:{}:{}: {message}", lc.line, lc.col)
+    };
+    if let Some(e) = parse.errors().first() {
+        return Err(at(e.offset(), &e.message()));
+    }
+    let tree = parse.tree();
+    let scope = crate::eval::Scope::new();
+    let body = crate::eval::evaluate_body(tree.statements(), &scope)
+        .map_err(|e| e.render(file, &index))?;
+    if let Some(a) = body.attributes().next() {
+        return Err(at(
+            a.range.start().into(),
+            &format!(
+                "unexpected attribute {:?}: the file holds only rule blocks",
+                a.name
+            ),
+        ));
+    }
+    let mut rules = Vec::new();
+    for block in body.blocks() {
+        if block.name != "rule" {
+            return Err(at(
+                block.offset().into(),
+                &format!(
+                    "unexpected block {:?}: the file holds only rule blocks",
+                    block.name
+                ),
+            ));
+        }
+        let mut one = crate::eval::BodyValue::default();
+        one.push(crate::eval::BodyItem::Block(block.clone()));
+        let mut rule = decode_rules(&one).map_err(|e| {
+            // Point at the attribute the message is about, when there is one.
+            let m = e.message();
+            let attr = [
+                ("regexp", "regex"),
+                ("action", "action"),
+                ("modulus", "modulus"),
+                ("'target_label'", "target_label"),
+                ("'replacement'", "replacement"),
+            ]
+            .iter()
+            .find(|(needle, _)| m.contains(needle))
+            .and_then(|(_, name)| block.body.attribute(name));
+            let offset = attr.map_or(block.offset(), |a| a.range.start());
+            at(offset.into(), m)
+        })?;
+        rules.append(&mut rule);
+    }
+    Ok(rules)
+}
