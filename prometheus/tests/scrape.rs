@@ -13,25 +13,10 @@ use alloy_prometheus::scrape::pool::ScrapePool;
 use alloy_prometheus::scrape::scrape_loop::{ScrapeMetrics, Scraper};
 use alloy_prometheus::scrape::target::{populate, TargetDefaults};
 use alloy_prometheus::scrape::{accept_header, LoopOptions, Protocol};
-use alloy_prometheus::textparse::Format;
 use alloy_prometheus::Fanout;
 
 fn opts() -> LoopOptions {
-    LoopOptions {
-        honor_labels: false,
-        honor_timestamps: true,
-        track_timestamps_staleness: false,
-        sample_limit: 0,
-        label_limit: 0,
-        label_name_length_limit: 0,
-        label_value_length_limit: 0,
-        extra_metrics: false,
-        fallback: Some(Format::PrometheusText),
-        legacy_names: true,
-        type_and_unit_labels: false,
-        offset_seed: 0,
-        timeout: Duration::from_secs(10),
-    }
+    LoopOptions::default()
 }
 
 fn defaults(interval: Duration) -> TargetDefaults {

@@ -125,3 +125,25 @@ pub struct LoopOptions {
     pub offset_seed: u64,
     pub timeout: Duration,
 }
+
+/// `prometheus.scrape`'s defaults: no limits, timestamps honoured, legacy
+/// names, the text format as fallback.
+impl Default for LoopOptions {
+    fn default() -> LoopOptions {
+        LoopOptions {
+            honor_labels: false,
+            honor_timestamps: true,
+            track_timestamps_staleness: false,
+            sample_limit: 0,
+            label_limit: 0,
+            label_name_length_limit: 0,
+            label_value_length_limit: 0,
+            extra_metrics: false,
+            fallback: Some(Format::PrometheusText),
+            legacy_names: true,
+            type_and_unit_labels: false,
+            offset_seed: 0,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
