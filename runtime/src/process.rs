@@ -205,6 +205,7 @@ async fn serve_inner(
     let registry = Arc::new(options.registry);
     let metrics = metrics::Registry::new();
     metrics::process::register(&metrics, &options.version);
+    metrics::set_process_registry(&metrics);
     let config_metrics = ConfigMetrics(metrics.clone());
 
     let listener = tokio::net::TcpListener::bind(&options.listen_addr)

@@ -28,6 +28,7 @@ macro_rules! outln {
 
 mod check;
 mod completion;
+mod debug;
 mod fmt;
 mod graph;
 mod input;
@@ -105,6 +106,8 @@ enum Command {
     /// Print a shell completion script (bash, zsh, fish, powershell).
     #[command(after_help = "Example:\n  alloy completion zsh > \"${fpath[1]}/_alloy\"")]
     Completion(completion::CompletionArgs),
+    /// Debugging tools: try pipeline stages on example input.
+    Debug(debug::DebugArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -117,6 +120,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Completion(args) => completion::run(args),
+        Command::Debug(args) => debug::run(args),
     }
 }
 

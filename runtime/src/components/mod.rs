@@ -5,15 +5,19 @@
 
 mod local_file;
 pub(crate) mod otelcol;
+pub(crate) mod prometheus;
 
 use crate::component::Registry;
+
+pub use prometheus::relabel::rules_from_source;
 
 /// Adds this crate's components to `registry`.
 pub fn register_builtin(registry: &mut Registry) {
     let registrations = [local_file::registration()]
         .into_iter()
         .flatten()
-        .chain(otelcol::registrations());
+        .chain(otelcol::registrations())
+        .chain(prometheus::registrations());
     for registration in registrations {
         if let Err(error) = registry.register(registration) {
             tracing::error!(err = %error, "registering a builtin component");

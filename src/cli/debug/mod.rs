@@ -1,0 +1,27 @@
+//! `alloy debug <tool>`: try one pipeline stage on example input, outside a
+//! running configuration. Each tool is its own module with one variant
+//! here.
+
+mod relabel;
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Args)]
+pub struct DebugArgs {
+    #[command(subcommand)]
+    command: DebugCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum DebugCommand {
+    /// Apply `rule` blocks to example targets and print the result.
+    Relabel(relabel::RelabelArgs),
+}
+
+pub fn run(args: DebugArgs) -> ExitCode {
+    match args.command {
+        DebugCommand::Relabel(args) => relabel::run(args),
+    }
+}
