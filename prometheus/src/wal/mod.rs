@@ -177,10 +177,10 @@ impl Wal {
         self.head.load(Ordering::Acquire)
     }
 
-    /// Resolves after the next append (or immediately if one happened since
-    /// the last wait by this waiter; see `tokio::sync::Notify`).
-    pub async fn appended(&self) {
-        self.appended.notified().await;
+    /// Notified after every append: create and `enable` a `notified()`
+    /// future before checking for records, then await it.
+    pub fn appended(&self) -> &tokio::sync::Notify {
+        &self.appended
     }
 
     /// Writes `samples` (a series record for the new series first) and
