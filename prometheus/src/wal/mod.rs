@@ -67,7 +67,7 @@ struct Writer {
 /// One write-ahead log.
 pub struct Wal {
     dir: PathBuf,
-    options: WalOptions,
+    options: Mutex<WalOptions>,
     series: SeriesTable,
     writer: Mutex<Writer>,
     /// The segment being written; readers move on when it grows past theirs.
@@ -142,7 +142,7 @@ impl Wal {
         metrics.active_series.set(series.len() as i64);
         let wal = Arc::new(Wal {
             dir: wal_dir,
-            options,
+            options: Mutex::new(options),
             series,
             writer: Mutex::new(Writer {
                 segment,
@@ -164,8 +164,15 @@ impl Wal {
         &self.dir
     }
 
-    pub fn options(&self) -> &WalOptions {
-        &self.options
+    pub fn options(&self) -> WalOptions {
+        self.options.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// New `wal` block settings (the segment size stays).
+    pub fn set_options(&self, mut options: WalOptions) {
+        let mut current = self.options.lock().unwrap_or_else(|e| e.into_inner());
+        options.segment_size = current.segment_size;
+        *current = options;
     }
 
     pub fn series(&self) -> &SeriesTable {
@@ -234,7 +241,7 @@ impl Wal {
             return Err(e);
         }
         self.metrics.samples_appended.add(samples.len() as u64);
-        if w.segment.len() >= self.options.segment_size {
+        if w.segment.len() >= self.options().segment_size {
             self.rotate(w)?;
         }
         self.metrics.size_bytes_head.set(w.segment.len() as i64);
@@ -280,6 +287,7 @@ impl Wal {
     /// still alive are written to a checkpoint first, so a restart can read
     /// the remaining segments. Returns the segments removed.
     pub fn truncate(&self, sent_segment: u32, now: SystemTime) -> io::Result<Vec<u32>> {
+        let options = self.options();
         let head = self.head_segment();
         let segments = segment::list_segments(&self.dir)?;
         let mut doomed = Vec::new();
@@ -293,7 +301,7 @@ impl Wal {
                 .and_then(|m| now.duration_since(m).ok())
                 .unwrap_or_default();
             let sent = n < sent_segment;
-            if (sent && age >= self.options.min_keepalive) || age >= self.options.max_keepalive {
+            if (sent && age >= options.min_keepalive) || age >= options.max_keepalive {
                 if !sent {
                     let unsent = count_samples(&self.dir, n).unwrap_or(0);
                     self.metrics.samples_dropped_keepalive.add(unsent);
@@ -312,7 +320,7 @@ impl Wal {
             return Ok(doomed);
         };
         let cutoff = now
-            .checked_sub(self.options.max_keepalive)
+            .checked_sub(options.max_keepalive)
             .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
             .map_or(i64::MIN, |d| d.as_millis() as i64);
         let removed = self.series.remove_older_than(cutoff);
