@@ -11,7 +11,7 @@ use alloy_prometheus::model::{AppendError, Appendable, Batch, Labels, Recorder, 
 use alloy_prometheus::remote_write::client::ClientOptions;
 use alloy_prometheus::remote_write::proto::Message;
 use alloy_prometheus::remote_write::queue::{EndpointOptions, Queue, QueueOptions};
-use alloy_prometheus::remote_write::receive::{RefCache, ReceiveMetrics, Receiver};
+use alloy_prometheus::remote_write::receive::{ReceiveMetrics, Receiver, RefCache};
 use alloy_prometheus::remote_write::storage::Storage;
 use alloy_prometheus::wal::{Wal, WalOptions};
 use tokio_util::sync::CancellationToken;
@@ -33,19 +33,33 @@ impl Appendable for Flaky {
     }
 }
 
-async fn sink(fail: usize, error: AppendError, accepted: Vec<Message>) -> (String, Arc<Recorder>, CancellationToken) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+async fn sink(
+    fail: usize,
+    error: AppendError,
+    accepted: Vec<Message>,
+) -> (String, Arc<Recorder>, CancellationToken) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let recorder = Arc::new(Recorder::new());
     let receiver = Arc::new(Receiver {
-        forward: Arc::new(Flaky { inner: recorder.clone(), fail: AtomicUsize::new(fail), error }),
+        forward: Arc::new(Flaky {
+            inner: recorder.clone(),
+            fail: AtomicUsize::new(fail),
+            error,
+        }),
         accepted,
         refs: RefCache::default(),
         metrics: ReceiveMetrics::default(),
     });
     let stop = CancellationToken::new();
     tokio::spawn(receiver.serve(listener, stop.clone()));
-    (format!("http://{addr}/api/v1/metrics/write"), recorder, stop)
+    (
+        format!("http://{addr}/api/v1/metrics/write"),
+        recorder,
+        stop,
+    )
 }
 
 fn endpoint(url: &str, message: Message) -> EndpointOptions {
@@ -121,7 +135,10 @@ async fn samples_reach_the_receiver_after_5xx_and_429_retries_v1_and_v2() {
         wait_for(&rec, 600).await;
         let got = received(&rec);
         assert_eq!(got.len(), 600);
-        assert_eq!(got.get(&(r#"{__name__="m", i="7"}"#.to_string(), 1005)), Some(&1012.0));
+        assert_eq!(
+            got.get(&(r#"{__name__="m", i="7"}"#.to_string(), 1005)),
+            Some(&1012.0)
+        );
         assert!(q.metrics.samples_retried.get() > 0);
         assert_eq!(q.metrics.samples_sent.get(), 600);
         assert_eq!(q.metrics.samples_pending.get(), 0);
@@ -133,7 +150,15 @@ async fn samples_reach_the_receiver_after_5xx_and_429_retries_v1_and_v2() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_4xx_drops_the_batch_and_counts_it() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (url, rec, stop) = sink(1, AppendError::Rejected { samples: 1, reason: "bad".into() }, vec![Message::V1]).await;
+    let (url, rec, stop) = sink(
+        1,
+        AppendError::Rejected {
+            samples: 1,
+            reason: "bad".into(),
+        },
+        vec![Message::V1],
+    )
+    .await;
     let (wal, _) = Wal::open(dir.path(), WalOptions::default()).expect("open");
     let storage = Storage::new(wal.clone());
     let mut ep = endpoint(&url, Message::V1);

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
+use http::header::{
+    HeaderName, HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT,
+};
 use http::{Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -19,10 +21,16 @@ use super::proto::Message;
 /// Credentials sent with every request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Auth {
-    Basic { username: String, password: String },
+    Basic {
+        username: String,
+        password: String,
+    },
     /// `Authorization: <scheme> <credentials>` (bearer token or the
     /// `authorization` block).
-    Scheme { scheme: String, credentials: String },
+    Scheme {
+        scheme: String,
+        credentials: String,
+    },
 }
 
 /// The HTTP side of an endpoint.
@@ -68,7 +76,10 @@ pub struct Client {
 pub fn default_tls() -> Result<rustls::ClientConfig, String> {
     rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
-        .map(|b| b.with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth())
+        .map(|b| {
+            b.with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth()
+        })
         .map_err(|e| e.to_string())
 }
 
@@ -76,12 +87,24 @@ fn base64(input: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -107,12 +130,21 @@ impl Client {
         let auth_header = match &options.auth {
             None => None,
             Some(Auth::Basic { username, password }) => Some(
-                HeaderValue::from_str(&format!("Basic {}", base64(format!("{username}:{password}").as_bytes())))
-                    .map_err(|_| "basic_auth: username or password is not a valid header value".to_owned())?,
+                HeaderValue::from_str(&format!(
+                    "Basic {}",
+                    base64(format!("{username}:{password}").as_bytes())
+                ))
+                .map_err(|_| {
+                    "basic_auth: username or password is not a valid header value".to_owned()
+                })?,
             ),
-            Some(Auth::Scheme { scheme, credentials }) => Some(
-                HeaderValue::from_str(&format!("{scheme} {credentials}"))
-                    .map_err(|_| "authorization: credentials are not a valid header value".to_owned())?,
+            Some(Auth::Scheme {
+                scheme,
+                credentials,
+            }) => Some(
+                HeaderValue::from_str(&format!("{scheme} {credentials}")).map_err(|_| {
+                    "authorization: credentials are not a valid header value".to_owned()
+                })?,
             ),
         }
         .map(|mut v| {
@@ -133,11 +165,12 @@ impl Client {
     /// Sends an encoded (uncompressed) request body; returns the
     /// compressed size on success.
     pub async fn send(&self, body: &[u8]) -> Result<usize, SendError> {
-        let compressed = snap::raw::Encoder::new()
-            .compress_vec(body)
-            .map_err(|e| SendError::Unrecoverable {
-                reason: format!("snappy: {e}"),
-            })?;
+        let compressed =
+            snap::raw::Encoder::new()
+                .compress_vec(body)
+                .map_err(|e| SendError::Unrecoverable {
+                    reason: format!("snappy: {e}"),
+                })?;
         let len = compressed.len();
         let message = self.options.message;
         let mut req = Request::builder()
@@ -145,7 +178,10 @@ impl Client {
             .uri(self.options.url.clone())
             .header(CONTENT_ENCODING, "snappy")
             .header(CONTENT_TYPE, message.content_type())
-            .header("X-Prometheus-Remote-Write-Version", message.version_header())
+            .header(
+                "X-Prometheus-Remote-Write-Version",
+                message.version_header(),
+            )
             .header(USER_AGENT, self.options.user_agent.as_str());
         if let Some(h) = &self.auth_header {
             req = req.header(AUTHORIZATION, h.clone());
@@ -160,36 +196,38 @@ impl Client {
                 headers.insert(k.clone(), v.clone());
             }
         }
-        let req = req
-            .body(Full::new(Bytes::from(compressed)))
-            .map_err(|e| SendError::Unrecoverable {
-                reason: e.to_string(),
-            })?;
-        let response = match tokio::time::timeout(self.options.timeout, self.http.request(req)).await {
-            Err(_) => {
-                return Err(SendError::Recoverable {
-                    reason: format!("Post \"{}\": context deadline exceeded", self.options.url),
-                    retry_after: None,
-                })
-            }
-            Ok(Err(e)) => {
-                let mut reason = format!("Post \"{}\": {e}", self.options.url);
-                let mut source = std::error::Error::source(&e);
-                while let Some(s) = source {
-                    reason.push_str(&format!(": {s}"));
-                    source = s.source();
+        let req =
+            req.body(Full::new(Bytes::from(compressed)))
+                .map_err(|e| SendError::Unrecoverable {
+                    reason: e.to_string(),
+                })?;
+        let response =
+            match tokio::time::timeout(self.options.timeout, self.http.request(req)).await {
+                Err(_) => {
+                    return Err(SendError::Recoverable {
+                        reason: format!("Post \"{}\": context deadline exceeded", self.options.url),
+                        retry_after: None,
+                    })
                 }
-                return Err(SendError::Recoverable {
-                    reason,
-                    retry_after: None,
-                });
-            }
-            Ok(Ok(r)) => r,
-        };
+                Ok(Err(e)) => {
+                    let mut reason = format!("Post \"{}\": {e}", self.options.url);
+                    let mut source = std::error::Error::source(&e);
+                    while let Some(s) = source {
+                        reason.push_str(&format!(": {s}"));
+                        source = s.source();
+                    }
+                    return Err(SendError::Recoverable {
+                        reason,
+                        retry_after: None,
+                    });
+                }
+                Ok(Ok(r)) => r,
+            };
         let status = response.status();
         if status.is_success() {
             // Drain the body so the connection is reused.
-            let _ = tokio::time::timeout(self.options.timeout, response.into_body().collect()).await;
+            let _ =
+                tokio::time::timeout(self.options.timeout, response.into_body().collect()).await;
             return Ok(len);
         }
         let retry_after = response

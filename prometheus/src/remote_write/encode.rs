@@ -47,11 +47,15 @@ pub fn decode_labels(bytes: &[u8]) -> Vec<(String, String)> {
     while !d.is_empty() {
         let Ok(tag) = d.uvarint() else { break };
         let Ok(len) = d.uvarint() else { break };
-        let Ok(inner) = d.bytes(len as usize) else { break };
+        let Ok(inner) = d.bytes(len as usize) else {
+            break;
+        };
         if tag != 0x0a {
             continue;
         }
-        let Ok(label) = proto::Label::decode(inner) else { break };
+        let Ok(label) = proto::Label::decode(inner) else {
+            break;
+        };
         out.push((label.name, label.value));
     }
     out
@@ -81,8 +85,15 @@ pub fn put_timeseries_v1(out: &mut Vec<u8>, labels: &[u8], samples: &[(i64, f64)
     }
 }
 
+/// The encoded 2.0 request for (encoded labels, samples) series.
+pub fn encode_v2<'a>(series: impl IntoIterator<Item = (&'a [u8], &'a [(i64, f64)])>) -> Vec<u8> {
+    build_v2(series).encode_to_vec()
+}
+
 /// Builds a 2.0 request from (encoded labels, samples) series.
-pub fn build_v2<'a>(series: impl IntoIterator<Item = (&'a [u8], &'a [(i64, f64)])>) -> proto::v2::Request {
+pub fn build_v2<'a>(
+    series: impl IntoIterator<Item = (&'a [u8], &'a [(i64, f64)])>,
+) -> proto::v2::Request {
     let mut symbols = vec![String::new()];
     let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut intern = |s: String, symbols: &mut Vec<String>| -> u32 {
@@ -108,12 +119,18 @@ pub fn build_v2<'a>(series: impl IntoIterator<Item = (&'a [u8], &'a [(i64, f64)]
             labels_refs: refs,
             samples: samples
                 .iter()
-                .map(|&(t, v)| proto::Sample { value: v, timestamp: t })
+                .map(|&(t, v)| proto::Sample {
+                    value: v,
+                    timestamp: t,
+                })
                 .collect(),
             ..Default::default()
         });
     }
-    proto::v2::Request { symbols, timeseries }
+    proto::v2::Request {
+        symbols,
+        timeseries,
+    }
 }
 
 #[cfg(test)]
@@ -123,20 +140,35 @@ mod tests {
     #[test]
     fn hand_encoded_v1_equals_prost() {
         let mut labels = Vec::new();
-        encode_labels(&mut labels, [("__name__", "up"), ("empty", ""), ("job", "x")]);
+        encode_labels(
+            &mut labels,
+            [("__name__", "up"), ("empty", ""), ("job", "x")],
+        );
         let samples = [(0i64, 1.0f64), (1_700_000_000_000, -2.5), (-5, f64::NAN)];
         let mut ours = Vec::new();
         put_timeseries_v1(&mut ours, &labels, &samples);
         let theirs = proto::WriteRequest {
             timeseries: vec![proto::TimeSeries {
                 labels: vec![
-                    proto::Label { name: "__name__".into(), value: "up".into() },
-                    proto::Label { name: "empty".into(), value: String::new() },
-                    proto::Label { name: "job".into(), value: "x".into() },
+                    proto::Label {
+                        name: "__name__".into(),
+                        value: "up".into(),
+                    },
+                    proto::Label {
+                        name: "empty".into(),
+                        value: String::new(),
+                    },
+                    proto::Label {
+                        name: "job".into(),
+                        value: "x".into(),
+                    },
                 ],
                 samples: samples
                     .iter()
-                    .map(|&(t, v)| proto::Sample { value: v, timestamp: t })
+                    .map(|&(t, v)| proto::Sample {
+                        value: v,
+                        timestamp: t,
+                    })
                     .collect(),
                 ..Default::default()
             }],

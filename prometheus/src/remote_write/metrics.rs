@@ -11,7 +11,9 @@ pub struct Durations {
     inner: Mutex<(Vec<u64>, f64, u64)>,
 }
 
-pub const DURATION_BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+pub const DURATION_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 impl Durations {
     pub fn observe(&self, secs: f64) {
@@ -31,8 +33,16 @@ impl Durations {
     /// Cumulative bucket counts, sum, count.
     pub fn snapshot(&self) -> (Vec<(f64, u64)>, f64, u64) {
         let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let counts = if g.0.is_empty() { vec![0; DURATION_BUCKETS.len()] } else { g.0.clone() };
-        (DURATION_BUCKETS.iter().copied().zip(counts).collect(), g.1, g.2)
+        let counts = if g.0.is_empty() {
+            vec![0; DURATION_BUCKETS.len()]
+        } else {
+            g.0.clone()
+        };
+        (
+            DURATION_BUCKETS.iter().copied().zip(counts).collect(),
+            g.1,
+            g.2,
+        )
     }
 }
 
@@ -57,8 +67,18 @@ pub struct QueueMetrics {
 
 impl QueueMetrics {
     pub fn gather(&self) -> Vec<Point> {
-        let c = |name, help, v: &Counter| Point { name, help, kind: Kind::Counter, value: v.get() as f64 };
-        let g = |name, help, v: &Gauge| Point { name, help, kind: Kind::Gauge, value: v.get() as f64 };
+        let c = |name, help, v: &Counter| Point {
+            name,
+            help,
+            kind: Kind::Counter,
+            value: v.get() as f64,
+        };
+        let g = |name, help, v: &Gauge| Point {
+            name,
+            help,
+            kind: Kind::Gauge,
+            value: v.get() as f64,
+        };
         vec![
             c("prometheus_remote_storage_samples_in_total", "Samples read into remote storage.", &self.samples_in),
             c("prometheus_remote_storage_samples_total", "Total number of samples sent to remote storage.", &self.samples_sent),

@@ -5,7 +5,7 @@ pub mod client;
 pub mod encode;
 pub mod metrics;
 pub mod progress;
+pub mod proto;
 pub mod queue;
 pub mod receive;
 pub mod storage;
-pub mod proto;

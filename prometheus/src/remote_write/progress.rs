@@ -101,7 +101,11 @@ impl Progress {
         }
         let n = u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
         let slots: Vec<Option<SamplePos>> = (0..n)
-            .map(|k| bytes.get(8 + k * SLOT..8 + (k + 1) * SLOT).and_then(decode_slot))
+            .map(|k| {
+                bytes
+                    .get(8 + k * SLOT..8 + (k + 1) * SLOT)
+                    .and_then(decode_slot)
+            })
             .collect();
         let Some(floor) = slots.iter().flatten().min().copied() else {
             return Ok(None);
@@ -150,12 +154,49 @@ mod tests {
         let path = dir.path().join("progress");
         assert_eq!(Progress::load(&path).expect("load"), None);
         let p = Progress::create(&path, &[SamplePos::record(1, 0); 3]).expect("create");
-        p.set(1, SamplePos { segment: 2, offset: 64, index: 3 }).expect("set");
-        p.set(2, SamplePos { segment: 3, offset: 0, index: 0 }).expect("set");
+        p.set(
+            1,
+            SamplePos {
+                segment: 2,
+                offset: 64,
+                index: 3,
+            },
+        )
+        .expect("set");
+        p.set(
+            2,
+            SamplePos {
+                segment: 3,
+                offset: 0,
+                index: 0,
+            },
+        )
+        .expect("set");
         let saved = Progress::load(&path).expect("load").expect("some");
-        assert_eq!(saved.done[1], SamplePos { segment: 2, offset: 64, index: 3 });
-        assert!(saved.was_sent(4, SamplePos { segment: 2, offset: 64, index: 2 }));
-        assert!(!saved.was_sent(4, SamplePos { segment: 2, offset: 64, index: 3 }));
+        assert_eq!(
+            saved.done[1],
+            SamplePos {
+                segment: 2,
+                offset: 64,
+                index: 3
+            }
+        );
+        assert!(saved.was_sent(
+            4,
+            SamplePos {
+                segment: 2,
+                offset: 64,
+                index: 2
+            }
+        ));
+        assert!(!saved.was_sent(
+            4,
+            SamplePos {
+                segment: 2,
+                offset: 64,
+                index: 3
+            }
+        ));
         let mut bytes = std::fs::read(&path).expect("read");
         bytes[8 + 2 * SLOT] ^= 0xff;
         std::fs::write(&path, bytes).expect("write");

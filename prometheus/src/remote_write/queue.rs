@@ -61,7 +61,8 @@ impl Default for QueueOptions {
 
 /// Rewrites a series' labels before sending (`write_relabel_config`):
 /// `None` drops the series.
-pub type LabelTransform = Arc<dyn Fn(Vec<(String, String)>) -> Option<Vec<(String, String)>> + Send + Sync>;
+pub type LabelTransform =
+    Arc<dyn Fn(Vec<(String, String)>) -> Option<Vec<(String, String)>> + Send + Sync>;
 
 /// Everything one `endpoint` block configures.
 #[derive(Clone)]
@@ -107,7 +108,13 @@ pub struct Queue {
 pub fn progress_path(wal: &Wal, name: &str) -> PathBuf {
     let safe: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     wal.dir()
         .parent()
@@ -133,7 +140,8 @@ impl Queue {
             retrying: Arc::new(AtomicBool::new(false)),
         });
         let path = progress_path(&wal, &options.name);
-        let saved = Progress::load(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let saved =
+            Progress::load(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
         let q = queue.clone();
         let handle = tokio::spawn(async move {
             if let Err(e) = q.clone().run(wal, options, client, path, saved).await {
@@ -198,7 +206,15 @@ impl Queue {
         let replay_end = saved.as_ref().and_then(|s| s.done.iter().max().copied());
         let mut progress = Arc::new(progress);
         let mut reader = WalReader::at(wal.dir(), start.segment, start.offset, None);
-        let mut senders = self.spawn_shards(&wal, shard_count, &saved, start, &options, &client, &progress);
+        let mut senders = self.spawn_shards(
+            &wal,
+            shard_count,
+            &saved,
+            start,
+            &options,
+            &client,
+            &progress,
+        );
         let mut last_mark = Instant::now();
         let mut marked = SamplePos::record(start.segment, start.offset);
         let mut samples = Vec::new();
@@ -212,7 +228,9 @@ impl Queue {
             let mut read_any = false;
             let mut budget = 256;
             while budget > 0 {
-                let pos = reader.next_record(head, &wal_metrics).map_err(|e| e.to_string())?;
+                let pos = reader
+                    .next_record(head, &wal_metrics)
+                    .map_err(|e| e.to_string())?;
                 let Some(pos) = pos else { break };
                 budget -= 1;
                 read_any = true;
@@ -235,7 +253,9 @@ impl Queue {
                     if saved.as_ref().is_some_and(|sv| sv.was_sent(s.series, sp)) {
                         continue;
                     }
-                    self.metrics.highest_ts_in_ms.set(self.metrics.highest_ts_in_ms.get().max(s.t));
+                    self.metrics
+                        .highest_ts_in_ms
+                        .set(self.metrics.highest_ts_in_ms.get().max(s.t));
                     per_shard[(s.series % shard_count as u64) as usize].push((i as u32, *s));
                 }
                 for (k, batch) in per_shard.iter_mut().enumerate() {
@@ -286,9 +306,18 @@ impl Queue {
                     }
                     shard_count = desired;
                     progress = Arc::new(
-                        Progress::create(&path, &vec![here; shard_count]).map_err(|e| e.to_string())?,
+                        Progress::create(&path, &vec![here; shard_count])
+                            .map_err(|e| e.to_string())?,
                     );
-                    senders = self.spawn_shards(&wal, shard_count, &None, here, &options, &client, &progress);
+                    senders = self.spawn_shards(
+                        &wal,
+                        shard_count,
+                        &None,
+                        here,
+                        &options,
+                        &client,
+                        &progress,
+                    );
                     per_shard = vec![Vec::new(); shard_count];
                     marked = here;
                 }
@@ -349,11 +378,17 @@ impl Queue {
     ) -> Vec<mpsc::Sender<Item>> {
         let mut senders = Vec::with_capacity(n);
         let mut states = Vec::with_capacity(n);
-        let chunks = (options.queue.capacity / options.queue.max_samples_per_send.max(1)).clamp(4, 1024);
+        let chunks =
+            (options.queue.capacity / options.queue.max_samples_per_send.max(1)).clamp(4, 1024);
         for k in 0..n {
             let (tx, rx) = mpsc::channel(chunks);
-            let done = saved.as_ref().and_then(|s| s.done.get(k).copied()).unwrap_or(start);
-            let state = Arc::new(ShardState { done: Mutex::new(done) });
+            let done = saved
+                .as_ref()
+                .and_then(|s| s.done.get(k).copied())
+                .unwrap_or(start);
+            let state = Arc::new(ShardState {
+                done: Mutex::new(done),
+            });
             states.push(state.clone());
             let shard = Shard {
                 index: k,
@@ -484,12 +519,16 @@ impl Shard {
             loop {
                 let began = Instant::now();
                 let result = self.client.send(&body).await;
-                metrics.sent_batch_duration.observe(began.elapsed().as_secs_f64());
+                metrics
+                    .sent_batch_duration
+                    .observe(began.elapsed().as_secs_f64());
                 match result {
                     Ok(bytes) => {
                         metrics.samples_sent.add(to_send as u64);
                         metrics.bytes_sent.add(bytes as u64);
-                        metrics.highest_sent_ts_ms.set(metrics.highest_sent_ts_ms.get().max(highest));
+                        metrics
+                            .highest_sent_ts_ms
+                            .set(metrics.highest_sent_ts_ms.get().max(highest));
                         self.queue.retrying.store(false, Ordering::Relaxed);
                         break;
                     }
@@ -498,7 +537,10 @@ impl Shard {
                         metrics.samples_failed.add(to_send as u64);
                         break;
                     }
-                    Err(SendError::Recoverable { reason, retry_after }) => {
+                    Err(SendError::Recoverable {
+                        reason,
+                        retry_after,
+                    }) => {
                         if reason.contains("429") && !self.options.queue.retry_on_http_429 {
                             tracing::error!(remote_name = %self.queue.name, count = to_send, err = %reason, "HTTP 429 and retry_on_http_429 is false; dropping samples");
                             metrics.samples_failed.add(to_send as u64);
@@ -512,7 +554,12 @@ impl Shard {
                             () = tokio::time::sleep(wait) => {}
                             () = self.queue.stop.cancelled() => return false,
                         }
-                        backoff = (backoff * 2).min(self.options.queue.max_backoff.max(self.options.queue.min_backoff));
+                        backoff = (backoff * 2).min(
+                            self.options
+                                .queue
+                                .max_backoff
+                                .max(self.options.queue.min_backoff),
+                        );
                     }
                 }
             }
@@ -560,7 +607,9 @@ impl Shard {
             // The common case: the WAL's label bytes go out as they are.
             let mut out = Vec::with_capacity(samples.len() * 40);
             for r in order {
-                let Some(points) = grouped.remove(&r) else { continue };
+                let Some(points) = grouped.remove(&r) else {
+                    continue;
+                };
                 self.wal.series().with_labels(r, |labels| match labels {
                     Some(l) => encode::put_timeseries_v1(&mut out, l, &points),
                     None => dropped += points.len(),
@@ -570,7 +619,9 @@ impl Shard {
         }
         let mut series: Vec<(Box<[u8]>, Vec<(i64, f64)>)> = Vec::with_capacity(order.len());
         for r in order {
-            let Some(points) = grouped.remove(&r) else { continue };
+            let Some(points) = grouped.remove(&r) else {
+                continue;
+            };
             match self.send_labels(r) {
                 Some(labels) => series.push((labels, points)),
                 None => dropped += points.len(),
@@ -578,13 +629,17 @@ impl Shard {
         }
         let body = match self.options.client.message {
             Message::V1 => {
-                let mut out = Vec::with_capacity(series.iter().map(|(l, p)| l.len() + 24 * p.len() + 8).sum());
+                let mut out = Vec::with_capacity(
+                    series.iter().map(|(l, p)| l.len() + 24 * p.len() + 8).sum(),
+                );
                 for (labels, points) in &series {
                     encode::put_timeseries_v1(&mut out, labels, points);
                 }
                 out
             }
-            Message::V2 => encode::build_v2(series.iter().map(|(l, p)| (&l[..], &p[..]))).encode_to_vec(),
+            Message::V2 => {
+                encode::build_v2(series.iter().map(|(l, p)| (&l[..], &p[..]))).encode_to_vec()
+            }
         };
         (body, dropped, highest)
     }

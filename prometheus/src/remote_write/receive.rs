@@ -95,10 +95,18 @@ impl RefCache {
 
 /// Decodes a snappy-compressed body into `batch`; returns the counts of
 /// (samples, exemplars) for the 2.0 response headers.
-pub fn decode(message: Message, compressed: &[u8], refs: &RefCache, batch: &mut Batch) -> Result<(usize, usize), Refusal> {
-    let len = snap::raw::decompress_len(compressed).map_err(|e| Refusal::bad(format!("snappy: {e}")))?;
+pub fn decode(
+    message: Message,
+    compressed: &[u8],
+    refs: &RefCache,
+    batch: &mut Batch,
+) -> Result<(usize, usize), Refusal> {
+    let len =
+        snap::raw::decompress_len(compressed).map_err(|e| Refusal::bad(format!("snappy: {e}")))?;
     if len > MAX_DECODED {
-        return Err(Refusal::bad(format!("decompressed request of {len} bytes exceeds {MAX_DECODED}")));
+        return Err(Refusal::bad(format!(
+            "decompressed request of {len} bytes exceeds {MAX_DECODED}"
+        )));
     }
     let raw = snap::raw::Decoder::new()
         .decompress_vec(compressed)
@@ -107,12 +115,19 @@ pub fn decode(message: Message, compressed: &[u8], refs: &RefCache, batch: &mut 
     let mut exemplars = 0;
     match message {
         Message::V1 => {
-            let req = proto::WriteRequest::decode(raw.as_slice()).map_err(|e| Refusal::bad(format!("decoding prometheus.WriteRequest: {e}")))?;
+            let req = proto::WriteRequest::decode(raw.as_slice())
+                .map_err(|e| Refusal::bad(format!("decoding prometheus.WriteRequest: {e}")))?;
             for ts in &req.timeseries {
                 if !ts.histograms.is_empty() {
-                    return Err(Refusal::bad("native histograms are not supported by this receiver yet"));
+                    return Err(Refusal::bad(
+                        "native histograms are not supported by this receiver yet",
+                    ));
                 }
-                let labels = Labels::from_pairs(ts.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
+                let labels = Labels::from_pairs(
+                    ts.labels
+                        .iter()
+                        .map(|l| (l.name.as_str(), l.value.as_str())),
+                );
                 let r = refs.get(&labels);
                 let i = batch.add_series(r, labels);
                 for s in &ts.samples {
@@ -120,26 +135,40 @@ pub fn decode(message: Message, compressed: &[u8], refs: &RefCache, batch: &mut 
                 }
                 samples += ts.samples.len();
                 for e in &ts.exemplars {
-                    batch.push_exemplar(i, crate::model::Exemplar {
-                        labels: Labels::from_pairs(e.labels.iter().map(|l| (l.name.as_str(), l.value.as_str()))),
-                        value: e.value,
-                        t: Some(e.timestamp),
-                    });
+                    batch.push_exemplar(
+                        i,
+                        crate::model::Exemplar {
+                            labels: Labels::from_pairs(
+                                e.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())),
+                            ),
+                            value: e.value,
+                            t: Some(e.timestamp),
+                        },
+                    );
                 }
                 exemplars += ts.exemplars.len();
             }
         }
         Message::V2 => {
-            let req = proto::v2::Request::decode(raw.as_slice()).map_err(|e| Refusal::bad(format!("decoding io.prometheus.write.v2.Request: {e}")))?;
+            let req = proto::v2::Request::decode(raw.as_slice()).map_err(|e| {
+                Refusal::bad(format!("decoding io.prometheus.write.v2.Request: {e}"))
+            })?;
             let sym = |i: u32| -> Result<&str, Refusal> {
                 req.symbols
                     .get(i as usize)
                     .map(String::as_str)
-                    .ok_or_else(|| Refusal::bad(format!("symbol reference {i} out of range ({} symbols)", req.symbols.len())))
+                    .ok_or_else(|| {
+                        Refusal::bad(format!(
+                            "symbol reference {i} out of range ({} symbols)",
+                            req.symbols.len()
+                        ))
+                    })
             };
             for ts in &req.timeseries {
                 if !ts.histograms.is_empty() {
-                    return Err(Refusal::bad("native histograms are not supported by this receiver yet"));
+                    return Err(Refusal::bad(
+                        "native histograms are not supported by this receiver yet",
+                    ));
                 }
                 if ts.labels_refs.len() % 2 != 0 {
                     return Err(Refusal::bad("odd number of label references"));
@@ -160,11 +189,14 @@ pub fn decode(message: Message, compressed: &[u8], refs: &RefCache, batch: &mut 
                     for p in e.labels_refs.chunks_exact(2) {
                         pairs.push((sym(p[0])?, sym(p[1])?));
                     }
-                    batch.push_exemplar(i, crate::model::Exemplar {
-                        labels: Labels::from_pairs(pairs),
-                        value: e.value,
-                        t: Some(e.timestamp),
-                    });
+                    batch.push_exemplar(
+                        i,
+                        crate::model::Exemplar {
+                            labels: Labels::from_pairs(pairs),
+                            value: e.value,
+                            t: Some(e.timestamp),
+                        },
+                    );
                 }
                 exemplars += ts.exemplars.len();
             }
@@ -184,12 +216,33 @@ pub struct ReceiveMetrics {
 
 impl ReceiveMetrics {
     pub fn gather(&self) -> Vec<Point> {
-        let c = |name, help, v: &Counter| Point { name, help, kind: Kind::Counter, value: v.get() as f64 };
+        let c = |name, help, v: &Counter| Point {
+            name,
+            help,
+            kind: Kind::Counter,
+            value: v.get() as f64,
+        };
         vec![
-            c("prometheus_receive_http_requests_total", "Remote-write requests received.", &self.requests),
-            c("prometheus_receive_http_requests_refused_total", "Remote-write requests answered with an error status.", &self.requests_refused),
-            c("prometheus_receive_http_samples_received_total", "Samples received and handed to forward_to.", &self.samples),
-            c("prometheus_receive_http_samples_failed_total", "Samples a forward_to receiver refused (the sender was told to retry or drop).", &self.samples_failed),
+            c(
+                "prometheus_receive_http_requests_total",
+                "Remote-write requests received.",
+                &self.requests,
+            ),
+            c(
+                "prometheus_receive_http_requests_refused_total",
+                "Remote-write requests answered with an error status.",
+                &self.requests_refused,
+            ),
+            c(
+                "prometheus_receive_http_samples_received_total",
+                "Samples received and handed to forward_to.",
+                &self.samples,
+            ),
+            c(
+                "prometheus_receive_http_samples_failed_total",
+                "Samples a forward_to receiver refused (the sender was told to retry or drop).",
+                &self.samples_failed,
+            ),
         ]
     }
 }
@@ -205,7 +258,12 @@ pub struct Receiver {
 impl Receiver {
     /// Handles one request body; the status and text to answer, and the
     /// 2.0 written counts.
-    pub fn handle(&self, content_type: Option<&str>, encoding: Option<&str>, body: &[u8]) -> (StatusCode, String, Option<(usize, usize)>) {
+    pub fn handle(
+        &self,
+        content_type: Option<&str>,
+        encoding: Option<&str>,
+        body: &[u8],
+    ) -> (StatusCode, String, Option<(usize, usize)>) {
         self.metrics.requests.inc();
         let result = (|| {
             if let Some(enc) = encoding {
@@ -237,12 +295,19 @@ impl Receiver {
                         AppendError::Rejected { .. } => StatusCode::BAD_REQUEST,
                         _ => StatusCode::INTERNAL_SERVER_ERROR,
                     };
-                    Err(Refusal { status, message: e.to_string() })
+                    Err(Refusal {
+                        status,
+                        message: e.to_string(),
+                    })
                 }
             }
         })();
         match result {
-            Ok((message, counts)) => (StatusCode::NO_CONTENT, String::new(), (message == Message::V2).then_some(counts)),
+            Ok((message, counts)) => (
+                StatusCode::NO_CONTENT,
+                String::new(),
+                (message == Message::V2).then_some(counts),
+            ),
             Err(r) => {
                 self.metrics.requests_refused.inc();
                 (r.status, r.message, None)
@@ -250,7 +315,10 @@ impl Receiver {
         }
     }
 
-    async fn serve_one(self: Arc<Self>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    async fn serve_one(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+    ) -> Result<Response<Full<Bytes>>, Infallible> {
         let reply = |status: StatusCode, text: String| {
             let mut r = Response::new(Full::new(Bytes::from(text)));
             *r.status_mut() = status;
@@ -260,16 +328,27 @@ impl Receiver {
             return Ok(reply(StatusCode::NOT_FOUND, "404 page not found\n".into()));
         }
         if req.method() != Method::POST {
-            return Ok(reply(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n".into()));
+            return Ok(reply(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed\n".into(),
+            ));
         }
-        let header = |name: http::header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header = |name: http::header::HeaderName| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         let ct = header(http::header::CONTENT_TYPE);
         let enc = header(http::header::CONTENT_ENCODING);
         let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
             Ok(b) => b.to_bytes(),
             Err(e) => {
                 self.metrics.requests_refused.inc();
-                let status = if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                let status = if e
+                    .downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
                     StatusCode::PAYLOAD_TOO_LARGE
                 } else {
                     StatusCode::BAD_REQUEST
@@ -278,7 +357,9 @@ impl Receiver {
             }
         };
         let this = self.clone();
-        let handled = tokio::task::spawn_blocking(move || this.handle(ct.as_deref(), enc.as_deref(), &body)).await;
+        let handled =
+            tokio::task::spawn_blocking(move || this.handle(ct.as_deref(), enc.as_deref(), &body))
+                .await;
         let (status, text, counts) = match handled {
             Ok(v) => v,
             Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None),
@@ -288,14 +369,22 @@ impl Receiver {
             let h = r.headers_mut();
             h.insert("X-Prometheus-Remote-Write-Samples-Written", samples.into());
             h.insert("X-Prometheus-Remote-Write-Histograms-Written", 0.into());
-            h.insert("X-Prometheus-Remote-Write-Exemplars-Written", exemplars.into());
+            h.insert(
+                "X-Prometheus-Remote-Write-Exemplars-Written",
+                exemplars.into(),
+            );
         }
         Ok(r)
     }
 
     /// Serves on `listener` until `stop`.
-    pub async fn serve(self: Arc<Self>, listener: tokio::net::TcpListener, stop: CancellationToken) {
-        let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    pub async fn serve(
+        self: Arc<Self>,
+        listener: tokio::net::TcpListener,
+        stop: CancellationToken,
+    ) {
+        let builder =
+            hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
         loop {
             let (stream, _peer): (tokio::net::TcpStream, SocketAddr) = tokio::select! {
                 r = listener.accept() => match r {

@@ -48,14 +48,20 @@ impl Storage {
 
     /// Replaces the endpoint queues (on update), stopping the old ones.
     pub async fn set_queues(&self, queues: Vec<Arc<Queue>>) {
-        let old = std::mem::replace(&mut *self.queues.lock().unwrap_or_else(|e| e.into_inner()), queues);
+        let old = std::mem::replace(
+            &mut *self.queues.lock().unwrap_or_else(|e| e.into_inner()),
+            queues,
+        );
         for q in old {
             q.stop().await;
         }
     }
 
     pub fn queues(&self) -> Vec<Arc<Queue>> {
-        self.queues.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.queues
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Truncates the WAL up to what every queue has sent.
@@ -78,7 +84,11 @@ impl Storage {
 
     /// Runs truncation every `truncate_frequency` until `stop`.
     pub async fn run_truncation(self: Arc<Self>, stop: CancellationToken) {
-        let every = self.wal.options().truncate_frequency.max(std::time::Duration::from_millis(10));
+        let every = self
+            .wal
+            .options()
+            .truncate_frequency
+            .max(std::time::Duration::from_millis(10));
         loop {
             tokio::select! {
                 () = tokio::time::sleep(every) => self.truncate(SystemTime::now()),
@@ -88,7 +98,12 @@ impl Storage {
     }
 
     pub fn gather(&self) -> Vec<Point> {
-        let c = |name, help, v: &Counter| Point { name, help, kind: Kind::Counter, value: v.get() as f64 };
+        let c = |name, help, v: &Counter| Point {
+            name,
+            help,
+            kind: Kind::Counter,
+            value: v.get() as f64,
+        };
         let mut out = self.wal.metrics.gather();
         out.push(c(
             "prometheus_remote_write_exemplars_dropped_total",
@@ -107,10 +122,14 @@ impl Storage {
 impl Appendable for Storage {
     fn append(&self, batch: &Batch) -> Result<(), AppendError> {
         if !batch.exemplars().is_empty() {
-            self.metrics.exemplars_dropped.add(batch.exemplars().len() as u64);
+            self.metrics
+                .exemplars_dropped
+                .add(batch.exemplars().len() as u64);
         }
         if !batch.histograms().is_empty() {
-            self.metrics.histograms_dropped.add(batch.histograms().len() as u64);
+            self.metrics
+                .histograms_dropped
+                .add(batch.histograms().len() as u64);
         }
         if batch.samples().is_empty() {
             return Ok(());
@@ -126,7 +145,9 @@ impl Appendable for Storage {
         }
         let mut appends = Vec::with_capacity(batch.samples().len());
         for s in batch.samples() {
-            let Some(&(a, b)) = spans.get(s.series as usize) else { continue };
+            let Some(&(a, b)) = spans.get(s.series as usize) else {
+                continue;
+            };
             appends.push(Append {
                 labels: &bytes[a..b],
                 t: s.sample.t,

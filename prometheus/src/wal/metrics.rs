@@ -71,8 +71,18 @@ pub struct WalMetrics {
 
 impl WalMetrics {
     pub fn gather(&self) -> Vec<Point> {
-        let c = |name, help, v: &Counter| Point { name, help, kind: Kind::Counter, value: v.get() as f64 };
-        let g = |name, help, v: &Gauge| Point { name, help, kind: Kind::Gauge, value: v.get() as f64 };
+        let c = |name, help, v: &Counter| Point {
+            name,
+            help,
+            kind: Kind::Counter,
+            value: v.get() as f64,
+        };
+        let g = |name, help, v: &Gauge| Point {
+            name,
+            help,
+            kind: Kind::Gauge,
+            value: v.get() as f64,
+        };
         vec![
             c("prometheus_remote_write_wal_samples_appended_total", "Total number of samples appended to the WAL.", &self.samples_appended),
             c("prometheus_remote_write_wal_storage_created_series_total", "Total number of created series appended to the WAL.", &self.series_created),

@@ -72,6 +72,8 @@ pub struct Wal {
     writer: Mutex<Writer>,
     /// The segment being written; readers move on when it grows past theirs.
     head: AtomicU32,
+    /// Bytes on disk besides the segment being written.
+    closed_bytes: std::sync::atomic::AtomicU64,
     appended: tokio::sync::Notify,
     pub metrics: Arc<WalMetrics>,
 }
@@ -153,6 +155,7 @@ impl Wal {
                 refs: Vec::new(),
             }),
             head: AtomicU32::new(number),
+            closed_bytes: std::sync::atomic::AtomicU64::new(0),
             appended: tokio::sync::Notify::new(),
             metrics,
         });
@@ -165,7 +168,10 @@ impl Wal {
     }
 
     pub fn options(&self) -> WalOptions {
-        self.options.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.options
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// New `wal` block settings (the segment size stays).
@@ -245,6 +251,9 @@ impl Wal {
             self.rotate(w)?;
         }
         self.metrics.size_bytes_head.set(w.segment.len() as i64);
+        self.metrics
+            .storage_size_bytes
+            .set((self.closed_bytes.load(Ordering::Relaxed) + w.segment.len()) as i64);
         drop(guard);
         self.appended.notify_waiters();
         Ok(())
@@ -270,13 +279,19 @@ impl Wal {
     /// Recomputes the WAL's size on disk (`prometheus_remote_write_wal_storage_size_bytes`).
     pub fn update_size(&self) -> u64 {
         let mut total = 0;
+        let mut head_len = 0;
+        let head = segment::segment_name(self.head_segment());
         if let Ok(entries) = std::fs::read_dir(&self.dir) {
             for e in entries.flatten() {
                 if let Ok(m) = e.metadata() {
+                    if e.file_name().to_str() == Some(head.as_str()) {
+                        head_len = m.len();
+                    }
                     total += m.len();
                 }
             }
         }
+        self.closed_bytes.store(total - head_len, Ordering::Relaxed);
         self.metrics.storage_size_bytes.set(total as i64);
         total
     }
@@ -385,7 +400,10 @@ impl Wal {
 
 fn read_series_file(path: &Path, series: &SeriesTable, metrics: &WalMetrics) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let tmp_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     // A checkpoint is one segment-format file: read it through a reader on
     // its own name.
     let mut r = reader::WalReader::file(dir, tmp_name);

@@ -119,7 +119,10 @@ impl WalReader {
                 if matches!(self.source, Source::File(_)) || self.segment >= head {
                     return Ok(None);
                 }
-                tracing::warn!(segment = self.segment, "WAL: segment missing; skipping to the next one");
+                tracing::warn!(
+                    segment = self.segment,
+                    "WAL: segment missing; skipping to the next one"
+                );
                 metrics.corruptions.inc();
                 self.advance(head)?;
                 continue;
@@ -147,7 +150,12 @@ impl WalReader {
                         // copied in. Read it again later.
                         return Ok(None);
                     }
-                    tracing::warn!(segment = self.segment, offset, reason, "WAL: corrupt record skipped");
+                    tracing::warn!(
+                        segment = self.segment,
+                        offset,
+                        reason,
+                        "WAL: corrupt record skipped"
+                    );
                     metrics.corruptions.inc();
                     r.skip_to_next_page(offset);
                 }
@@ -165,7 +173,9 @@ impl WalReader {
             let rec = self.record();
             let result = match rec.first() {
                 Some(&record::SERIES) => {
-                    record::decode_series(Decoder::new(&rec[1..]), |r, labels| table.restore(r, labels))
+                    record::decode_series(Decoder::new(&rec[1..]), |r, labels| {
+                        table.restore(r, labels)
+                    })
                 }
                 Some(&record::SAMPLES) => {
                     samples.clear();

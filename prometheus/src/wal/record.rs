@@ -168,10 +168,26 @@ mod tests {
     #[test]
     fn samples_round_trip_with_negative_deltas_and_special_values() {
         let samples = vec![
-            RefSample { series: 10, t: 1_000, v: 1.5 },
-            RefSample { series: 3, t: 999, v: f64::NAN },
-            RefSample { series: u64::MAX, t: i64::MIN, v: -0.0 },
-            RefSample { series: 11, t: i64::MAX, v: f64::INFINITY },
+            RefSample {
+                series: 10,
+                t: 1_000,
+                v: 1.5,
+            },
+            RefSample {
+                series: 3,
+                t: 999,
+                v: f64::NAN,
+            },
+            RefSample {
+                series: u64::MAX,
+                t: i64::MIN,
+                v: -0.0,
+            },
+            RefSample {
+                series: 11,
+                t: i64::MAX,
+                v: f64::INFINITY,
+            },
         ];
         let mut buf = Vec::new();
         encode_samples(&mut buf, &samples);
@@ -180,7 +196,10 @@ mod tests {
         decode_samples(Decoder::new(&buf[1..]), &mut out).expect("decode");
         assert_eq!(out.len(), 4);
         for (a, b) in samples.iter().zip(&out) {
-            assert_eq!((a.series, a.t, a.v.to_bits()), (b.series, b.t, b.v.to_bits()));
+            assert_eq!(
+                (a.series, a.t, a.v.to_bits()),
+                (b.series, b.t, b.v.to_bits())
+            );
         }
     }
 

@@ -347,7 +347,15 @@ mod tests {
     fn records_of_every_size_round_trip_across_pages() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut w = SegmentWriter::create(dir.path(), 0).expect("create");
-        let sizes = [0usize, 1, 100, PAGE_SIZE - 14, PAGE_SIZE, 3 * PAGE_SIZE + 17, 5];
+        let sizes = [
+            0usize,
+            1,
+            100,
+            PAGE_SIZE - 14,
+            PAGE_SIZE,
+            3 * PAGE_SIZE + 17,
+            5,
+        ];
         let recs: Vec<Vec<u8>> = sizes
             .iter()
             .enumerate()
@@ -392,7 +400,10 @@ mod tests {
         std::fs::write(&path, bytes).expect("write");
         let mut r = SegmentReader::open(dir.path(), 0, 0).expect("open");
         assert_eq!(r.next().expect("read"), Next::Record { offset: 0 });
-        assert!(matches!(r.next().expect("read"), Next::Corrupt { offset: 11, .. }));
+        assert!(matches!(
+            r.next().expect("read"),
+            Next::Corrupt { offset: 11, .. }
+        ));
     }
 
     #[test]

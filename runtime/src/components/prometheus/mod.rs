@@ -26,7 +26,10 @@ impl CapsuleValue for ReceiverCapsule {
 }
 
 /// The receivers of a `forward_to` list.
-pub(crate) fn forward_to(args: &Arguments, name: &str) -> Result<Vec<Arc<dyn Appendable>>, ComponentError> {
+pub(crate) fn forward_to(
+    args: &Arguments,
+    name: &str,
+) -> Result<Vec<Arc<dyn Appendable>>, ComponentError> {
     let capsules: Vec<HostCapsule> = args.get_or(name, Vec::new())?;
     capsules
         .iter()
@@ -45,7 +48,10 @@ pub(crate) fn forward_to(args: &Arguments, name: &str) -> Result<Vec<Arc<dyn App
 
 /// Gathered points as metric families, each series carrying `labels`.
 pub(crate) fn families(points: Vec<Point>, labels: &[(&str, &str)]) -> Vec<MetricFamily> {
-    let mut labels: Vec<(String, String)> = labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let mut labels: Vec<(String, String)> = labels
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     labels.sort();
     points
         .into_iter()
@@ -65,7 +71,11 @@ pub(crate) fn families(points: Vec<Point>, labels: &[(&str, &str)]) -> Vec<Metri
 }
 
 /// Refuses `names` when set to anything but their default (`is_default`).
-pub(crate) fn refuse_set(body: &Arguments, prefix: &str, names: &[&str]) -> Result<(), ComponentError> {
+pub(crate) fn refuse_set(
+    body: &Arguments,
+    prefix: &str,
+    names: &[&str],
+) -> Result<(), ComponentError> {
     for name in names {
         if body.attribute(name).is_some() {
             return Err(ComponentError::new(format!(
@@ -76,7 +86,11 @@ pub(crate) fn refuse_set(body: &Arguments, prefix: &str, names: &[&str]) -> Resu
     Ok(())
 }
 
-pub(crate) fn refuse_blocks(body: &Arguments, prefix: &str, names: &[&str]) -> Result<(), ComponentError> {
+pub(crate) fn refuse_blocks(
+    body: &Arguments,
+    prefix: &str,
+    names: &[&str],
+) -> Result<(), ComponentError> {
     for name in names {
         if body.block(name).is_some() {
             return Err(ComponentError::new(format!(

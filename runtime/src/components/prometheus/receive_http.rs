@@ -77,10 +77,14 @@ impl ReceiveHttp {
 
 fn decode(args: &Arguments) -> Result<Settings> {
     if args.get_or("append_metadata", false)? {
-        return Err(err("append_metadata = true is not supported by this runtime yet"));
+        return Err(err(
+            "append_metadata = true is not supported by this runtime yet",
+        ));
     }
     if args.get_or("enable_type_and_unit_labels", false)? {
-        return Err(err("enable_type_and_unit_labels = true is not supported by this runtime yet"));
+        return Err(err(
+            "enable_type_and_unit_labels = true is not supported by this runtime yet",
+        ));
     }
     let names: Vec<String> = args.get_or(
         "accepted_remote_write_protobuf_messages",
@@ -95,7 +99,9 @@ fn decode(args: &Arguments) -> Result<Settings> {
         })?);
     }
     if accepted.is_empty() {
-        return Err(err("accepted_remote_write_protobuf_messages must not be empty"));
+        return Err(err(
+            "accepted_remote_write_protobuf_messages must not be empty",
+        ));
     }
     let (host, port) = match args.block("http") {
         None => (String::new(), 8080),
@@ -105,7 +111,11 @@ fn decode(args: &Arguments) -> Result<Settings> {
             if b.get_or::<i64>("conn_limit", 0)? != 0 {
                 return Err(err("http.conn_limit is not supported by this runtime yet"));
             }
-            for (name, default) in [("server_read_timeout", 30u64), ("server_write_timeout", 30), ("server_idle_timeout", 120)] {
+            for (name, default) in [
+                ("server_read_timeout", 30u64),
+                ("server_write_timeout", 30),
+                ("server_idle_timeout", 120),
+            ] {
                 if let Some(d) = b.get::<std::time::Duration>(name)? {
                     if d != std::time::Duration::from_secs(default) {
                         return Err(err(format!("http.{name} other than its default is not supported by this runtime yet")));
@@ -119,7 +129,11 @@ fn decode(args: &Arguments) -> Result<Settings> {
             (b.get_or("listen_address", String::new())?, port)
         }
     };
-    let host = if host.is_empty() { "0.0.0.0".to_owned() } else { host };
+    let host = if host.is_empty() {
+        "0.0.0.0".to_owned()
+    } else {
+        host
+    };
     let address = if host.contains(':') && !host.starts_with('[') {
         format!("[{host}]:{port}")
     } else {
@@ -145,13 +159,21 @@ impl Component for ReceiveHttp {
     fn run(self: Arc<Self>, shutdown: Shutdown) -> BoxFuture<'static, Result<()>> {
         Box::pin(async move {
             loop {
-                let Some(settings) = self.settings.lock().unwrap_or_else(|e| e.into_inner()).clone() else {
+                let Some(settings) = self
+                    .settings
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone()
+                else {
                     return Err(err("no arguments"));
                 };
                 let listener = tokio::net::TcpListener::bind(&settings.address)
                     .await
                     .map_err(|e| err(format!("listen tcp {}: {e}", settings.address)))?;
-                let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                let bound = listener
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
                 *self.bound.lock().unwrap_or_else(|e| e.into_inner()) = Some(bound.clone());
                 let receiver = Arc::new(Receiver {
                     forward: self.targets.clone(),
@@ -159,12 +181,18 @@ impl Component for ReceiveHttp {
                     refs: RefCache::default(),
                     metrics: ReceiveMetrics::default(),
                 });
-                let previous = self.receiver.lock().unwrap_or_else(|e| e.into_inner()).replace(receiver.clone());
+                let previous = self
+                    .receiver
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .replace(receiver.clone());
                 if previous.is_none() {
                     let shown = self.receiver.clone();
                     self.ctx.metrics.register_collector(Arc::new(move || {
                         let r = shown.lock().unwrap_or_else(|e| e.into_inner());
-                        r.as_ref().map(|r| families(r.metrics.gather(), &[])).unwrap_or_default()
+                        r.as_ref()
+                            .map(|r| families(r.metrics.gather(), &[]))
+                            .unwrap_or_default()
                     }));
                 }
                 self.set_health(Health::healthy(format!("listening on {bound}")));
@@ -184,11 +212,20 @@ impl Component for ReceiveHttp {
     }
 
     fn health(&self) -> Option<Health> {
-        Some(self.health.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        Some(
+            self.health
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        )
     }
 
     fn debug_info(&self) -> Option<Value> {
-        let bound = self.bound.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+        let bound = self
+            .bound
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
         let mut info = Object::new();
         info.insert("address", Value::from(bound));
         Some(Value::object(info))

@@ -9,13 +9,13 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use alloy_otelcol as otel;
 use alloy_prometheus::model::{AppendError, Appendable, Batch};
 use alloy_prometheus::remote_write::client::{Auth, ClientOptions};
 use alloy_prometheus::remote_write::proto::Message;
 use alloy_prometheus::remote_write::queue::{EndpointOptions, Queue, QueueOptions};
 use alloy_prometheus::remote_write::storage::Storage;
 use alloy_prometheus::wal::{Wal, WalOptions};
-use alloy_otelcol as otel;
 use http::header::{HeaderName, HeaderValue};
 use sha2::Digest;
 use tokio::sync::Notify;
@@ -49,7 +49,11 @@ struct Forwarder {
 
 impl Appendable for Forwarder {
     fn append(&self, batch: &Batch) -> std::result::Result<(), AppendError> {
-        let target = self.target.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let target = self
+            .target
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         match target {
             Some(s) => s.append(batch),
             None => Err(AppendError::Closed),
@@ -150,10 +154,19 @@ impl Component for RemoteWrite {
                 })?;
                 let _span = self.ctx.span.enter();
                 if report.segments > 0 {
-                    tracing::info!(segments = report.segments, series = report.series, torn_bytes = report.torn_bytes, "replayed WAL");
+                    tracing::info!(
+                        segments = report.segments,
+                        series = report.series,
+                        torn_bytes = report.torn_bytes,
+                        "replayed WAL"
+                    );
                 }
                 let storage = Storage::new(wal);
-                *self.forwarder.target.write().unwrap_or_else(|e| e.into_inner()) = Some(storage.clone());
+                *self
+                    .forwarder
+                    .target
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(storage.clone());
                 state.storage = Some(storage);
             }
         }
@@ -197,16 +210,30 @@ impl Component for RemoteWrite {
     }
 
     fn health(&self) -> Option<Health> {
-        Some(self.health.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        Some(
+            self.health
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        )
     }
 
     fn debug_info(&self) -> Option<Value> {
         let state = self.state();
         let storage = state.storage.as_ref()?;
         let mut info = Object::new();
-        info.insert("wal_directory", Value::from(storage.wal().dir().display().to_string()));
-        info.insert("active_series", Value::from(storage.wal().series().len() as i64));
-        info.insert("head_segment", Value::from(i64::from(storage.wal().head_segment())));
+        info.insert(
+            "wal_directory",
+            Value::from(storage.wal().dir().display().to_string()),
+        );
+        info.insert(
+            "active_series",
+            Value::from(storage.wal().series().len() as i64),
+        );
+        info.insert(
+            "head_segment",
+            Value::from(i64::from(storage.wal().head_segment())),
+        );
         Some(Value::object(info))
     }
 }
@@ -234,7 +261,9 @@ fn decode(args: &Arguments, id: &str) -> Result<Config> {
             return Err(err("wal.truncate_frequency must be greater than 0s"));
         }
         if wal.max_keepalive < wal.min_keepalive {
-            return Err(err("wal.max_keepalive_time must be greater than or equal to wal.min_keepalive_time"));
+            return Err(err(
+                "wal.max_keepalive_time must be greater than or equal to wal.min_keepalive_time",
+            ));
         }
     }
     let mut endpoints = Vec::new();
@@ -242,7 +271,10 @@ fn decode(args: &Arguments, id: &str) -> Result<Config> {
     for block in args.blocks_named("endpoint") {
         let ep = endpoint(&block.body, &external_labels, id)?;
         if !names.insert(ep.name.clone()) {
-            return Err(err(format!("duplicate remote write endpoint name {:?}", ep.name)));
+            return Err(err(format!(
+                "duplicate remote write endpoint name {:?}",
+                ep.name
+            )));
         }
         endpoints.push(ep);
     }
@@ -262,23 +294,41 @@ fn read_secret_file(path: &str, what: &str) -> Result<String> {
         .map_err(|e| err(format!("unable to read {what} {path}: {e}")))
 }
 
-fn endpoint(b: &Arguments, external_labels: &[(String, String)], id: &str) -> Result<EndpointOptions> {
+fn endpoint(
+    b: &Arguments,
+    external_labels: &[(String, String)],
+    id: &str,
+) -> Result<EndpointOptions> {
     let url_text: String = b.require("url")?;
     let url: http::Uri = url_text
         .parse()
         .map_err(|e| err(format!("endpoint.url {url_text:?}: {e}")))?;
     match url.scheme_str() {
         Some("http") | Some("https") => {}
-        _ => return Err(err(format!("endpoint.url {url_text:?}: scheme must be http or https"))),
-    }
-    // Refused by name: what this runtime does not implement.
-    refuse_set(b, "endpoint.", &["proxy_url", "no_proxy", "proxy_connect_header"])?;
-    for flag in ["proxy_from_environment", "round_robin_dns"] {
-        if b.get_or(flag, false)? {
-            return Err(err(format!("endpoint.{flag} is not supported by this runtime yet")));
+        _ => {
+            return Err(err(format!(
+                "endpoint.url {url_text:?}: scheme must be http or https"
+            )))
         }
     }
-    refuse_blocks(b, "endpoint.", &["oauth2", "sigv4", "azuread", "write_relabel_config"])?;
+    // Refused by name: what this runtime does not implement.
+    refuse_set(
+        b,
+        "endpoint.",
+        &["proxy_url", "no_proxy", "proxy_connect_header"],
+    )?;
+    for flag in ["proxy_from_environment", "round_robin_dns"] {
+        if b.get_or(flag, false)? {
+            return Err(err(format!(
+                "endpoint.{flag} is not supported by this runtime yet"
+            )));
+        }
+    }
+    refuse_blocks(
+        b,
+        "endpoint.",
+        &["oauth2", "sigv4", "azuread", "write_relabel_config"],
+    )?;
     if b.get_or("send_native_histograms", false)? {
         return Err(err("endpoint.send_native_histograms = true is not supported by this runtime yet (its WAL stores float samples only)"));
     }
@@ -302,11 +352,13 @@ fn endpoint(b: &Arguments, external_labels: &[(String, String)], id: &str) -> Re
         }
     };
     let mut headers = Vec::new();
-    let plain: std::collections::BTreeMap<String, String> = b.get_or("headers", Default::default())?;
+    let plain: std::collections::BTreeMap<String, String> =
+        b.get_or("headers", Default::default())?;
     for (k, v) in plain {
         headers.push(header(&k, &v)?);
     }
-    let multi: std::collections::BTreeMap<String, Vec<Secret>> = b.get_or("http_headers", Default::default())?;
+    let multi: std::collections::BTreeMap<String, Vec<Secret>> =
+        b.get_or("http_headers", Default::default())?;
     for (k, values) in multi {
         for v in values {
             headers.push(header(&k, v.reveal())?);
@@ -320,17 +372,22 @@ fn endpoint(b: &Arguments, external_labels: &[(String, String)], id: &str) -> Re
         queue.capacity = q.get_or("capacity", queue.capacity)?;
         queue.min_shards = q.get_or("min_shards", queue.min_shards)?;
         queue.max_shards = q.get_or("max_shards", queue.max_shards)?;
-        queue.max_samples_per_send = q.get_or("max_samples_per_send", queue.max_samples_per_send)?;
+        queue.max_samples_per_send =
+            q.get_or("max_samples_per_send", queue.max_samples_per_send)?;
         queue.batch_send_deadline = duration(q, "batch_send_deadline", queue.batch_send_deadline)?;
         queue.min_backoff = duration(q, "min_backoff", queue.min_backoff)?;
         queue.max_backoff = duration(q, "max_backoff", queue.max_backoff)?;
         queue.retry_on_http_429 = q.get_or("retry_on_http_429", queue.retry_on_http_429)?;
         queue.sample_age_limit = duration(q, "sample_age_limit", queue.sample_age_limit)?;
         if queue.min_shards == 0 || queue.max_shards < queue.min_shards {
-            return Err(err("endpoint.queue_config: min_shards must be at least 1 and at most max_shards"));
+            return Err(err(
+                "endpoint.queue_config: min_shards must be at least 1 and at most max_shards",
+            ));
         }
         if queue.max_samples_per_send == 0 || queue.capacity == 0 {
-            return Err(err("endpoint.queue_config: capacity and max_samples_per_send must be positive"));
+            return Err(err(
+                "endpoint.queue_config: capacity and max_samples_per_send must be positive",
+            ));
         }
     }
     if let Some(m) = b.block("metadata_config") {
@@ -357,8 +414,10 @@ fn endpoint(b: &Arguments, external_labels: &[(String, String)], id: &str) -> Re
 }
 
 fn header(k: &str, v: &str) -> Result<(HeaderName, HeaderValue)> {
-    let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| err(format!("endpoint.headers[{k:?}]: {e}")))?;
-    let mut value = HeaderValue::from_str(v).map_err(|e| err(format!("endpoint.headers[{k:?}]: {e}")))?;
+    let name = HeaderName::from_bytes(k.as_bytes())
+        .map_err(|e| err(format!("endpoint.headers[{k:?}]: {e}")))?;
+    let mut value =
+        HeaderValue::from_str(v).map_err(|e| err(format!("endpoint.headers[{k:?}]: {e}")))?;
     value.set_sensitive(true);
     Ok((name, value))
 }
@@ -368,8 +427,15 @@ fn auth(b: &Arguments) -> Result<Option<Auth>> {
     if let Some(basic) = b.block("basic_auth") {
         let bb = &basic.body;
         let username: String = bb.get_or("username", String::new())?;
-        let password = match (secret(bb, "password")?, bb.get::<String>("password_file")?.filter(|s| !s.is_empty())) {
-            (Some(_), Some(_)) => return Err(err("at most one of basic_auth password & password_file must be configured")),
+        let password = match (
+            secret(bb, "password")?,
+            bb.get::<String>("password_file")?.filter(|s| !s.is_empty()),
+        ) {
+            (Some(_), Some(_)) => {
+                return Err(err(
+                    "at most one of basic_auth password & password_file must be configured",
+                ))
+            }
             (Some(p), None) => p,
             (None, Some(f)) => read_secret_file(&f, "basic_auth.password_file")?,
             (None, None) => String::new(),
@@ -377,33 +443,69 @@ fn auth(b: &Arguments) -> Result<Option<Auth>> {
         found.push(("basic_auth", Auth::Basic { username, password }));
     }
     let token = secret(b, "bearer_token")?;
-    let token_file = b.get::<String>("bearer_token_file")?.filter(|s| !s.is_empty());
+    let token_file = b
+        .get::<String>("bearer_token_file")?
+        .filter(|s| !s.is_empty());
     if token.is_some() && token_file.is_some() {
-        return Err(err("at most one of bearer_token & bearer_token_file must be configured"));
+        return Err(err(
+            "at most one of bearer_token & bearer_token_file must be configured",
+        ));
     }
     if let Some(t) = token {
-        found.push(("bearer_token", Auth::Scheme { scheme: "Bearer".into(), credentials: t }));
+        found.push((
+            "bearer_token",
+            Auth::Scheme {
+                scheme: "Bearer".into(),
+                credentials: t,
+            },
+        ));
     }
     if let Some(f) = token_file {
-        found.push(("bearer_token_file", Auth::Scheme { scheme: "Bearer".into(), credentials: read_secret_file(&f, "bearer_token_file")? }));
+        found.push((
+            "bearer_token_file",
+            Auth::Scheme {
+                scheme: "Bearer".into(),
+                credentials: read_secret_file(&f, "bearer_token_file")?,
+            },
+        ));
     }
     if let Some(a) = b.block("authorization") {
         let ab = &a.body;
-        let scheme: String = ab.get::<String>("type")?.filter(|s| !s.is_empty()).unwrap_or_else(|| "Bearer".into());
-        let credentials = match (secret(ab, "credentials")?, ab.get::<String>("credentials_file")?.filter(|s| !s.is_empty())) {
-            (Some(_), Some(_)) => return Err(err("at most one of authorization credentials & credentials_file must be configured")),
+        let scheme: String = ab
+            .get::<String>("type")?
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "Bearer".into());
+        let credentials = match (
+            secret(ab, "credentials")?,
+            ab.get::<String>("credentials_file")?
+                .filter(|s| !s.is_empty()),
+        ) {
+            (Some(_), Some(_)) => return Err(err(
+                "at most one of authorization credentials & credentials_file must be configured",
+            )),
             (Some(c), None) => c,
             (None, Some(f)) => read_secret_file(&f, "authorization.credentials_file")?,
             (None, None) => String::new(),
         };
         if scheme.eq_ignore_ascii_case("basic") {
-            return Err(err("authorization type cannot be set to \"basic\", use \"basic_auth\" instead"));
+            return Err(err(
+                "authorization type cannot be set to \"basic\", use \"basic_auth\" instead",
+            ));
         }
-        found.push(("authorization", Auth::Scheme { scheme, credentials }));
+        found.push((
+            "authorization",
+            Auth::Scheme {
+                scheme,
+                credentials,
+            },
+        ));
     }
     if found.len() > 1 {
         let names: Vec<&str> = found.iter().map(|(n, _)| *n).collect();
-        return Err(err(format!("at most one of {} must be configured", names.join(", "))));
+        return Err(err(format!(
+            "at most one of {} must be configured",
+            names.join(", ")
+        )));
     }
     Ok(found.pop().map(|(_, a)| a))
 }
@@ -417,7 +519,9 @@ fn tls(b: &Arguments) -> Result<Option<Arc<rustls::ClientConfig>>> {
     let pem = |file: &str, inline: Option<String>, what: &str| -> Result<Option<otel::Pem>> {
         let file = t.get::<String>(file)?.filter(|s| !s.is_empty());
         match (file, inline.filter(|s| !s.is_empty())) {
-            (Some(_), Some(_)) => Err(err(format!("endpoint.tls_config: provide only one of {what}_file or {what}_pem"))),
+            (Some(_), Some(_)) => Err(err(format!(
+                "endpoint.tls_config: provide only one of {what}_file or {what}_pem"
+            ))),
             (Some(f), None) => Ok(Some(otel::Pem::File(f.into()))),
             (None, Some(p)) => Ok(Some(otel::Pem::Inline(p))),
             (None, None) => Ok(None),
@@ -425,7 +529,8 @@ fn tls(b: &Arguments) -> Result<Option<Arc<rustls::ClientConfig>>> {
     };
     let mut versions = otel::TlsVersions::default();
     if let Some(v) = t.get::<String>("min_version")?.filter(|s| !s.is_empty()) {
-        versions.min = otel::TlsVersion::parse(&v).map_err(|e| err(format!("endpoint.tls_config.min_version: {e}")))?;
+        versions.min = otel::TlsVersion::parse(&v)
+            .map_err(|e| err(format!("endpoint.tls_config.min_version: {e}")))?;
     }
     let cfg = otel::TlsClientConfig {
         insecure: false,
@@ -436,12 +541,15 @@ fn tls(b: &Arguments) -> Result<Option<Arc<rustls::ClientConfig>>> {
         server_name: t.get::<String>("server_name")?.filter(|s| !s.is_empty()),
         versions,
     };
-    let mut config = otel::tls::client_config(&cfg).map_err(|e| err(format!("endpoint.tls_config: {e}")))?;
+    let mut config =
+        otel::tls::client_config(&cfg).map_err(|e| err(format!("endpoint.tls_config: {e}")))?;
     if let Some(name) = &cfg.server_name {
         // rustls takes the name from the URL; a different one is not
         // supported by the connector used here.
         let _ = name;
-        return Err(err("endpoint.tls_config.server_name is not supported by this runtime yet"));
+        return Err(err(
+            "endpoint.tls_config.server_name is not supported by this runtime yet",
+        ));
     }
     config.alpn_protocols.clear();
     Ok(Some(Arc::new(config)))
