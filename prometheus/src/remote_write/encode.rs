@@ -16,7 +16,7 @@ fn put_string_field(out: &mut Vec<u8>, tag: u8, s: &[u8]) {
 }
 
 fn uvarint_len(v: u64) -> usize {
-    ((64 - (v | 1).leading_zeros() as usize) + 6) / 7
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 /// Encodes labels (must be sorted by name) as `repeated Label` field 1.

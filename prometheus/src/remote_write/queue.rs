@@ -409,6 +409,9 @@ impl Queue {
     }
 }
 
+/// A series' labels (as sent) and its samples in one request.
+type SeriesPoints = (Box<[u8]>, Vec<(i64, f64)>);
+
 struct Shard {
     index: usize,
     wal: Arc<Wal>,
@@ -617,7 +620,7 @@ impl Shard {
             }
             return (out, dropped, highest);
         }
-        let mut series: Vec<(Box<[u8]>, Vec<(i64, f64)>)> = Vec::with_capacity(order.len());
+        let mut series: Vec<SeriesPoints> = Vec::with_capacity(order.len());
         for r in order {
             let Some(points) = grouped.remove(&r) else {
                 continue;

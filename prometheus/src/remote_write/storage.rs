@@ -24,11 +24,14 @@ pub struct StorageMetrics {
     pub append_failed: Counter,
 }
 
+type Scratch = (Vec<u8>, Vec<(usize, usize)>);
+
 /// The WAL plus its readers.
 pub struct Storage {
     wal: Arc<Wal>,
     queues: Mutex<Vec<Arc<Queue>>>,
-    scratch: Mutex<(Vec<u8>, Vec<(usize, usize)>)>,
+    /// Encoded labels of a batch's series, and each one's byte range.
+    scratch: Mutex<Scratch>,
     pub metrics: StorageMetrics,
 }
 

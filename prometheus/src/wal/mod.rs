@@ -414,7 +414,7 @@ fn count_samples(dir: &Path, n: u32) -> io::Result<u64> {
     let mut r = SegmentReader::open(dir, n, 0)?;
     let mut total = 0;
     let mut out = Vec::new();
-    while let segment::Next::Record { .. } = r.next()? {
+    while let segment::Next::Record { .. } = r.next_record()? {
         let rec = r.record();
         if rec.first() == Some(&record::SAMPLES) {
             out.clear();

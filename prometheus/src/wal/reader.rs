@@ -130,7 +130,7 @@ impl WalReader {
             let Some(r) = self.reader.as_mut() else {
                 return Ok(None);
             };
-            match r.next()? {
+            match r.next_record()? {
                 Next::Record { offset } => {
                     self.last = Position {
                         segment: self.segment,

@@ -223,7 +223,7 @@ impl SegmentReader {
     }
 
     /// Reads the next record.
-    pub fn next(&mut self) -> io::Result<Next> {
+    pub fn next_record(&mut self) -> io::Result<Next> {
         self.record.clear();
         let mut at = self.pos;
         let mut start = None;
@@ -317,7 +317,7 @@ pub fn repair(dir: &Path, n: u32) -> io::Result<u64> {
     let len = std::fs::metadata(&path)?.len();
     let mut reader = SegmentReader::open(dir, n, 0)?;
     let good = loop {
-        match reader.next()? {
+        match reader.next_record()? {
             Next::Record { .. } => {}
             Next::End | Next::Corrupt { .. } => break reader.position(),
         }
@@ -337,7 +337,7 @@ mod tests {
     fn records(dir: &Path, n: u32) -> Vec<Vec<u8>> {
         let mut r = SegmentReader::open(dir, n, 0).expect("open");
         let mut out = Vec::new();
-        while let Next::Record { .. } = r.next().expect("read") {
+        while let Next::Record { .. } = r.next_record().expect("read") {
             out.push(r.record().to_vec());
         }
         out
@@ -399,9 +399,9 @@ mod tests {
         bytes[last] ^= 1;
         std::fs::write(&path, bytes).expect("write");
         let mut r = SegmentReader::open(dir.path(), 0, 0).expect("open");
-        assert_eq!(r.next().expect("read"), Next::Record { offset: 0 });
+        assert_eq!(r.next_record().expect("read"), Next::Record { offset: 0 });
         assert!(matches!(
-            r.next().expect("read"),
+            r.next_record().expect("read"),
             Next::Corrupt { offset: 11, .. }
         ));
     }
@@ -412,10 +412,16 @@ mod tests {
         let mut w = SegmentWriter::create(dir.path(), 0).expect("create");
         w.append(b"one").expect("append");
         let mut r = SegmentReader::open(dir.path(), 0, 0).expect("open");
-        assert!(matches!(r.next().expect("read"), Next::Record { .. }));
-        assert_eq!(r.next().expect("read"), Next::End);
+        assert!(matches!(
+            r.next_record().expect("read"),
+            Next::Record { .. }
+        ));
+        assert_eq!(r.next_record().expect("read"), Next::End);
         w.append(b"two").expect("append");
-        assert!(matches!(r.next().expect("read"), Next::Record { .. }));
+        assert!(matches!(
+            r.next_record().expect("read"),
+            Next::Record { .. }
+        ));
         assert_eq!(r.record(), b"two");
     }
 }
