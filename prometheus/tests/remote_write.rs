@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use alloy_metrics::Registry;
 use alloy_prometheus::model::{AppendError, Appendable, Batch, Labels, Recorder, SeriesRef};
 use alloy_prometheus::remote_write::client::ClientOptions;
 use alloy_prometheus::remote_write::proto::Message;
@@ -51,7 +52,7 @@ async fn sink(
         }),
         accepted,
         refs: RefCache::default(),
-        metrics: ReceiveMetrics::default(),
+        metrics: ReceiveMetrics::new(&Registry::new()),
     });
     let stop = CancellationToken::new();
     tokio::spawn(receiver.serve(listener, stop.clone()));
@@ -125,9 +126,11 @@ async fn samples_reach_the_receiver_after_5xx_and_429_retries_v1_and_v2() {
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
         let (url, rec, stop) = sink(3, error, vec![Message::V1, Message::V2]).await;
-        let (wal, _) = Wal::open(dir.path(), WalOptions::default()).expect("open");
-        let storage = Storage::new(wal.clone());
-        let q = Queue::start(wal.clone(), endpoint(&url, message)).expect("queue");
+        let (wal, _) =
+            Wal::open(dir.path(), WalOptions::default(), &Registry::new()).expect("open");
+        let storage = Storage::new(wal.clone(), &Registry::new());
+        let q =
+            Queue::start(wal.clone(), endpoint(&url, message), &Registry::new()).expect("queue");
         storage.set_queues(vec![q.clone()]).await;
         for t in 0..20 {
             storage.append(&batch(30, 1000 + t)).expect("append");
@@ -159,11 +162,11 @@ async fn a_4xx_drops_the_batch_and_counts_it() {
         vec![Message::V1],
     )
     .await;
-    let (wal, _) = Wal::open(dir.path(), WalOptions::default()).expect("open");
-    let storage = Storage::new(wal.clone());
+    let (wal, _) = Wal::open(dir.path(), WalOptions::default(), &Registry::new()).expect("open");
+    let storage = Storage::new(wal.clone(), &Registry::new());
     let mut ep = endpoint(&url, Message::V1);
     ep.queue.min_shards = 1;
-    let q = Queue::start(wal.clone(), ep).expect("queue");
+    let q = Queue::start(wal.clone(), ep, &Registry::new()).expect("queue");
     storage.set_queues(vec![q.clone()]).await;
     storage.append(&batch(10, 1)).expect("append");
     for _ in 0..200 {
@@ -185,9 +188,11 @@ async fn unsent_samples_are_replayed_after_a_restart_and_sent_ones_are_not() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (url, rec, stop) = sink(0, AppendError::Closed, vec![Message::V1]).await;
     {
-        let (wal, _) = Wal::open(dir.path(), WalOptions::default()).expect("open");
-        let storage = Storage::new(wal.clone());
-        let q = Queue::start(wal.clone(), endpoint(&url, Message::V1)).expect("queue");
+        let (wal, _) =
+            Wal::open(dir.path(), WalOptions::default(), &Registry::new()).expect("open");
+        let storage = Storage::new(wal.clone(), &Registry::new());
+        let q = Queue::start(wal.clone(), endpoint(&url, Message::V1), &Registry::new())
+            .expect("queue");
         storage.set_queues(vec![q]).await;
         for t in 0..10 {
             storage.append(&batch(25, t)).expect("append");
@@ -200,10 +205,12 @@ async fn unsent_samples_are_replayed_after_a_restart_and_sent_ones_are_not() {
             storage.append(&batch(25, t)).expect("append");
         }
     }
-    let (wal, report) = Wal::open(dir.path(), WalOptions::default()).expect("reopen");
+    let (wal, report) =
+        Wal::open(dir.path(), WalOptions::default(), &Registry::new()).expect("reopen");
     assert_eq!(report.series, 25);
-    let storage = Storage::new(wal.clone());
-    let q = Queue::start(wal.clone(), endpoint(&url, Message::V1)).expect("queue");
+    let storage = Storage::new(wal.clone(), &Registry::new());
+    let q =
+        Queue::start(wal.clone(), endpoint(&url, Message::V1), &Registry::new()).expect("queue");
     storage.set_queues(vec![q]).await;
     storage.append(&batch(25, 20)).expect("append");
     wait_for(&rec, 525).await;
@@ -223,11 +230,11 @@ async fn truncation_keeps_unsent_segments_and_removes_sent_ones() {
         ..WalOptions::default()
     };
     let (url, rec, stop) = sink(0, AppendError::Closed, vec![Message::V1]).await;
-    let (wal, _) = Wal::open(dir.path(), options).expect("open");
-    let storage = Storage::new(wal.clone());
+    let (wal, _) = Wal::open(dir.path(), options, &Registry::new()).expect("open");
+    let storage = Storage::new(wal.clone(), &Registry::new());
     // Nothing sends yet: truncation must keep everything.
     let dead = endpoint("http://127.0.0.1:9/api/v1/write", Message::V1);
-    let q = Queue::start(wal.clone(), dead).expect("queue");
+    let q = Queue::start(wal.clone(), dead, &Registry::new()).expect("queue");
     storage.set_queues(vec![q]).await;
     for t in 0..200 {
         storage.append(&batch(20, t)).expect("append");
@@ -235,7 +242,8 @@ async fn truncation_keeps_unsent_segments_and_removes_sent_ones() {
     assert!(wal.head_segment() > 3);
     storage.truncate(std::time::SystemTime::now());
     assert_eq!(wal.metrics.samples_dropped_keepalive.get(), 0);
-    let q = Queue::start(wal.clone(), endpoint(&url, Message::V1)).expect("queue");
+    let q =
+        Queue::start(wal.clone(), endpoint(&url, Message::V1), &Registry::new()).expect("queue");
     storage.set_queues(vec![q]).await;
     wait_for(&rec, 4000).await;
     tokio::time::sleep(Duration::from_millis(400)).await;

@@ -124,15 +124,20 @@ pub fn progress_path(wal: &Wal, name: &str) -> PathBuf {
 
 impl Queue {
     /// Starts sending what `wal` holds (and will hold) to the endpoint.
-    pub fn start(wal: Arc<Wal>, options: EndpointOptions) -> Result<Arc<Queue>, String> {
+    pub fn start(
+        wal: Arc<Wal>,
+        options: EndpointOptions,
+        registry: &alloy_metrics::Registry,
+    ) -> Result<Arc<Queue>, String> {
         let client = Arc::new(Client::new(options.client.clone())?);
-        let metrics = Arc::new(QueueMetrics::default());
+        let url = options.client.url.to_string();
+        let metrics = Arc::new(QueueMetrics::new(registry, &options.name, &url));
         metrics.shards_min.set(options.queue.min_shards as i64);
         metrics.shards_max.set(options.queue.max_shards as i64);
         metrics.shard_capacity.set(options.queue.capacity as i64);
         let queue = Arc::new(Queue {
             name: options.name.clone(),
-            url: options.client.url.to_string(),
+            url,
             metrics,
             shards: Mutex::new(Vec::new()),
             stop: CancellationToken::new(),
@@ -253,9 +258,7 @@ impl Queue {
                     if saved.as_ref().is_some_and(|sv| sv.was_sent(s.series, sp)) {
                         continue;
                     }
-                    self.metrics
-                        .highest_ts_in_ms
-                        .set(self.metrics.highest_ts_in_ms.get().max(s.t));
+                    self.metrics.note_in(s.t);
                     per_shard[(s.series % shard_count as u64) as usize].push((i as u32, *s));
                 }
                 for (k, batch) in per_shard.iter_mut().enumerate() {
@@ -263,7 +266,7 @@ impl Queue {
                         continue;
                     }
                     let n = batch.len();
-                    self.metrics.samples_in.add(n as u64);
+                    self.metrics.samples_in.inc_by(n as u64);
                     self.metrics.samples_pending.add(n as i64);
                     rate_window.1 += n as u64;
                     let item = Item::Samples {
@@ -341,11 +344,10 @@ impl Queue {
     fn desired_shards(&self, q: &QueueOptions, window: (Instant, u64), current: usize) -> usize {
         let secs = window.0.elapsed().as_secs_f64().max(1e-3);
         let rate_in = window.1 as f64 / secs;
-        let (_, sum, count) = self.metrics.sent_batch_duration.snapshot();
-        if count == 0 {
+        let Some(mean) = self.metrics.mean_send_seconds() else {
             return current.clamp(q.min_shards.max(1), q.max_shards.max(1));
-        }
-        let per_batch = (sum / count as f64).max(1e-4);
+        };
+        let per_batch = mean.max(1e-4);
         let per_shard_rate = q.max_samples_per_send as f64 / per_batch;
         let mut want = (rate_in / per_shard_rate * 1.3).ceil() as usize;
         // Hysteresis: only move for a change of more than 30 %.
@@ -514,7 +516,7 @@ impl Shard {
         let (body, dropped, highest) = self.encode(&pending.samples);
         let metrics = self.queue.metrics.clone();
         if dropped > 0 {
-            metrics.samples_dropped.add(dropped as u64);
+            metrics.samples_dropped.inc_by(dropped as u64);
         }
         let to_send = n - dropped;
         let mut backoff = self.options.queue.min_backoff;
@@ -527,17 +529,15 @@ impl Shard {
                     .observe(began.elapsed().as_secs_f64());
                 match result {
                     Ok(bytes) => {
-                        metrics.samples_sent.add(to_send as u64);
-                        metrics.bytes_sent.add(bytes as u64);
-                        metrics
-                            .highest_sent_ts_ms
-                            .set(metrics.highest_sent_ts_ms.get().max(highest));
+                        metrics.samples_sent.inc_by(to_send as u64);
+                        metrics.bytes_sent.inc_by(bytes as u64);
+                        metrics.note_sent(highest);
                         self.queue.retrying.store(false, Ordering::Relaxed);
                         break;
                     }
                     Err(SendError::Unrecoverable { reason }) => {
                         tracing::error!(remote_name = %self.queue.name, url = %self.queue.url, count = to_send, err = %reason, "non-recoverable error while sending samples; dropping them");
-                        metrics.samples_failed.add(to_send as u64);
+                        metrics.samples_failed.inc_by(to_send as u64);
                         break;
                     }
                     Err(SendError::Recoverable {
@@ -546,11 +546,11 @@ impl Shard {
                     }) => {
                         if reason.contains("429") && !self.options.queue.retry_on_http_429 {
                             tracing::error!(remote_name = %self.queue.name, count = to_send, err = %reason, "HTTP 429 and retry_on_http_429 is false; dropping samples");
-                            metrics.samples_failed.add(to_send as u64);
+                            metrics.samples_failed.inc_by(to_send as u64);
                             break;
                         }
                         self.queue.retrying.store(true, Ordering::Relaxed);
-                        metrics.samples_retried.add(to_send as u64);
+                        metrics.samples_retried.inc_by(to_send as u64);
                         tracing::warn!(remote_name = %self.queue.name, url = %self.queue.url, err = %reason, backoff = ?backoff, "failed to send batch, retrying");
                         let wait = retry_after.unwrap_or(backoff);
                         tokio::select! {

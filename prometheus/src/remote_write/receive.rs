@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::proto::{self, Message};
 use crate::model::{AppendError, Appendable, Batch, Labels, SeriesRef};
-use crate::wal::metrics::{Counter, Kind, Point};
+use alloy_metrics::{IntCounter, Registry};
 
 /// Upstream's path.
 pub const WRITE_PATH: &str = "/api/v1/metrics/write";
@@ -206,44 +206,38 @@ pub fn decode(
 }
 
 /// Counts for the component's metrics.
-#[derive(Default, Debug)]
+#[derive(Clone, Debug)]
 pub struct ReceiveMetrics {
-    pub requests: Counter,
-    pub requests_refused: Counter,
-    pub samples: Counter,
-    pub samples_failed: Counter,
+    pub requests: IntCounter,
+    pub requests_refused: IntCounter,
+    pub samples: IntCounter,
+    pub samples_failed: IntCounter,
 }
 
 impl ReceiveMetrics {
-    pub fn gather(&self) -> Vec<Point> {
-        let c = |name, help, v: &Counter| Point {
-            name,
-            help,
-            kind: Kind::Counter,
-            value: v.get() as f64,
-        };
-        vec![
-            c(
+    pub fn new(r: &Registry) -> ReceiveMetrics {
+        ReceiveMetrics {
+            requests: r.int_counter(
                 "prometheus_receive_http_requests_total",
                 "Remote-write requests received.",
-                &self.requests,
+                &[],
             ),
-            c(
+            requests_refused: r.int_counter(
                 "prometheus_receive_http_requests_refused_total",
                 "Remote-write requests answered with an error status.",
-                &self.requests_refused,
+                &[],
             ),
-            c(
+            samples: r.int_counter(
                 "prometheus_receive_http_samples_received_total",
                 "Samples received and handed to forward_to.",
-                &self.samples,
+                &[],
             ),
-            c(
+            samples_failed: r.int_counter(
                 "prometheus_receive_http_samples_failed_total",
                 "Samples a forward_to receiver refused (the sender was told to retry or drop).",
-                &self.samples_failed,
+                &[],
             ),
-        ]
+        }
     }
 }
 
@@ -286,11 +280,11 @@ impl Receiver {
             let n = batch.sample_count();
             match self.forward.append(&batch) {
                 Ok(()) => {
-                    self.metrics.samples.add(n as u64);
+                    self.metrics.samples.inc_by(n as u64);
                     Ok((message, counts))
                 }
                 Err(e) => {
-                    self.metrics.samples_failed.add(n as u64);
+                    self.metrics.samples_failed.inc_by(n as u64);
                     let status = match e {
                         AppendError::Rejected { .. } => StatusCode::BAD_REQUEST,
                         _ => StatusCode::INTERNAL_SERVER_ERROR,

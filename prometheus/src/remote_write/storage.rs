@@ -12,16 +12,26 @@ use tokio_util::sync::CancellationToken;
 use super::encode::encode_labels;
 use super::queue::Queue;
 use crate::model::{AppendError, Appendable, Batch};
-use crate::wal::metrics::{Counter, Kind, Point};
 use crate::wal::{Append, Wal};
+use alloy_metrics::{IntCounter, Registry};
 
 /// Exemplars, histograms and metadata that reached a storage which keeps
 /// float samples only; counted so nothing disappears silently.
-#[derive(Default, Debug)]
+#[derive(Clone, Debug)]
 pub struct StorageMetrics {
-    pub exemplars_dropped: Counter,
-    pub histograms_dropped: Counter,
-    pub append_failed: Counter,
+    pub exemplars_dropped: IntCounter,
+    pub histograms_dropped: IntCounter,
+    pub append_failed: IntCounter,
+}
+
+impl StorageMetrics {
+    pub fn new(r: &Registry) -> StorageMetrics {
+        StorageMetrics {
+            exemplars_dropped: r.int_counter("prometheus_remote_write_exemplars_dropped_total", "Exemplars received and not stored: the WAL of this runtime keeps float samples only.", &[]),
+            histograms_dropped: r.int_counter("prometheus_remote_write_histograms_dropped_total", "Native histogram samples received and not stored: the WAL of this runtime keeps float samples only.", &[]),
+            append_failed: r.int_counter("prometheus_remote_write_append_failed_total", "Samples refused because writing the WAL failed.", &[]),
+        }
+    }
 }
 
 type Scratch = (Vec<u8>, Vec<(usize, usize)>);
@@ -36,12 +46,12 @@ pub struct Storage {
 }
 
 impl Storage {
-    pub fn new(wal: Arc<Wal>) -> Arc<Storage> {
+    pub fn new(wal: Arc<Wal>, registry: &Registry) -> Arc<Storage> {
         Arc::new(Storage {
             wal,
             queues: Mutex::new(Vec::new()),
             scratch: Mutex::new((Vec::new(), Vec::new())),
-            metrics: StorageMetrics::default(),
+            metrics: StorageMetrics::new(registry),
         })
     }
 
@@ -99,27 +109,6 @@ impl Storage {
             }
         }
     }
-
-    pub fn gather(&self) -> Vec<Point> {
-        let c = |name, help, v: &Counter| Point {
-            name,
-            help,
-            kind: Kind::Counter,
-            value: v.get() as f64,
-        };
-        let mut out = self.wal.metrics.gather();
-        out.push(c(
-            "prometheus_remote_write_exemplars_dropped_total",
-            "Exemplars received and not stored: the WAL of this runtime keeps float samples only.",
-            &self.metrics.exemplars_dropped,
-        ));
-        out.push(c(
-            "prometheus_remote_write_histograms_dropped_total",
-            "Native histogram samples received and not stored: the WAL of this runtime keeps float samples only.",
-            &self.metrics.histograms_dropped,
-        ));
-        out
-    }
 }
 
 impl Appendable for Storage {
@@ -127,12 +116,12 @@ impl Appendable for Storage {
         if !batch.exemplars().is_empty() {
             self.metrics
                 .exemplars_dropped
-                .add(batch.exemplars().len() as u64);
+                .inc_by(batch.exemplars().len() as u64);
         }
         if !batch.histograms().is_empty() {
             self.metrics
                 .histograms_dropped
-                .add(batch.histograms().len() as u64);
+                .inc_by(batch.histograms().len() as u64);
         }
         if batch.samples().is_empty() {
             return Ok(());
@@ -158,7 +147,7 @@ impl Appendable for Storage {
             });
         }
         self.wal.append(&appends).map_err(|e| {
-            self.metrics.append_failed.add(appends.len() as u64);
+            self.metrics.append_failed.inc_by(appends.len() as u64);
             AppendError::Io(format!("writing the WAL: {e}"))
         })
     }

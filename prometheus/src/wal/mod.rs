@@ -110,10 +110,14 @@ fn list_checkpoints(dir: &Path) -> io::Result<Vec<u32>> {
 impl Wal {
     /// Opens (or creates) the WAL in `dir`: cuts a torn last record, reads
     /// the series back (checkpoint, then segments) and starts a new segment.
-    pub fn open(dir: &Path, options: WalOptions) -> io::Result<(Arc<Wal>, OpenReport)> {
+    pub fn open(
+        dir: &Path,
+        options: WalOptions,
+        registry: &alloy_metrics::Registry,
+    ) -> io::Result<(Arc<Wal>, OpenReport)> {
         let wal_dir = dir.join("wal");
         std::fs::create_dir_all(&wal_dir)?;
-        let metrics = Arc::new(WalMetrics::default());
+        let metrics = Arc::new(WalMetrics::new(registry));
         let mut report = OpenReport::default();
         let segments = segment::list_segments(&wal_dir)?;
         if let Some(&last) = segments.last() {
@@ -234,7 +238,9 @@ impl Wal {
                 self.metrics.writes_failed.inc();
                 return Err(e);
             }
-            self.metrics.series_created.add(w.new_series.len() as u64);
+            self.metrics
+                .series_created
+                .inc_by(w.new_series.len() as u64);
             self.metrics.active_series.set(self.series.len() as i64);
         }
         let mut buf = std::mem::take(&mut w.buf);
@@ -246,7 +252,7 @@ impl Wal {
             self.metrics.writes_failed.inc();
             return Err(e);
         }
-        self.metrics.samples_appended.add(samples.len() as u64);
+        self.metrics.samples_appended.inc_by(samples.len() as u64);
         if w.segment.len() >= self.options().segment_size {
             self.rotate(w)?;
         }
@@ -319,7 +325,7 @@ impl Wal {
             if (sent && age >= options.min_keepalive) || age >= options.max_keepalive {
                 if !sent {
                     let unsent = count_samples(&self.dir, n).unwrap_or(0);
-                    self.metrics.samples_dropped_keepalive.add(unsent);
+                    self.metrics.samples_dropped_keepalive.inc_by(unsent);
                     tracing::warn!(
                         segment = n,
                         samples = unsent,
@@ -339,7 +345,7 @@ impl Wal {
             .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
             .map_or(i64::MIN, |d| d.as_millis() as i64);
         let removed = self.series.remove_older_than(cutoff);
-        self.metrics.series_removed.add(removed as u64);
+        self.metrics.series_removed.inc_by(removed as u64);
         self.metrics.active_series.set(self.series.len() as i64);
         let result = self.write_checkpoint(last).and_then(|()| {
             for &n in &doomed {

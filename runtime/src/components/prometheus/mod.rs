@@ -7,10 +7,8 @@ pub(crate) mod remote_write;
 use std::sync::Arc;
 
 use alloy_prometheus::model::Appendable;
-use alloy_prometheus::wal::metrics::{Kind, Point};
 
 use crate::component::{Arguments, ComponentError, Registration};
-use crate::metrics::{Metric, MetricFamily, MetricKind, MetricValue};
 use crate::value::{CapsuleValue, HostCapsule};
 
 /// The capsule type of `forward_to` lists and `receiver` exports.
@@ -42,30 +40,6 @@ pub(crate) fn forward_to(
                         c.type_name()
                     ))
                 })
-        })
-        .collect()
-}
-
-/// Gathered points as metric families, each series carrying `labels`.
-pub(crate) fn families(points: Vec<Point>, labels: &[(&str, &str)]) -> Vec<MetricFamily> {
-    let mut labels: Vec<(String, String)> = labels
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    labels.sort();
-    points
-        .into_iter()
-        .map(|p| MetricFamily {
-            name: p.name.to_owned(),
-            help: p.help.to_owned(),
-            kind: match p.kind {
-                Kind::Counter => MetricKind::Counter,
-                Kind::Gauge => MetricKind::Gauge,
-            },
-            metrics: vec![Metric {
-                labels: labels.clone(),
-                value: MetricValue::Scalar(p.value),
-            }],
         })
         .collect()
 }

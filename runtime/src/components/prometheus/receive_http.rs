@@ -9,7 +9,7 @@ use alloy_prometheus::remote_write::receive::{ReceiveMetrics, Receiver, RefCache
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{families, forward_to, refuse_blocks};
+use super::{forward_to, refuse_blocks};
 use crate::component::{
     Arguments, BoxFuture, Component, ComponentError, Context, Health, Registration, Shutdown,
 };
@@ -50,7 +50,6 @@ struct Settings {
 struct ReceiveHttp {
     ctx: Context,
     targets: Arc<Targets>,
-    receiver: Arc<Mutex<Option<Arc<Receiver>>>>,
     settings: Mutex<Option<Settings>>,
     bound: Mutex<Option<String>>,
     changed: Notify,
@@ -62,7 +61,6 @@ impl ReceiveHttp {
         ReceiveHttp {
             ctx,
             targets: Arc::new(Targets(RwLock::new(Fanout::default()))),
-            receiver: Arc::new(Mutex::new(None)),
             settings: Mutex::new(None),
             bound: Mutex::new(None),
             changed: Notify::new(),
@@ -179,22 +177,8 @@ impl Component for ReceiveHttp {
                     forward: self.targets.clone(),
                     accepted: settings.accepted.clone(),
                     refs: RefCache::default(),
-                    metrics: ReceiveMetrics::default(),
+                    metrics: ReceiveMetrics::new(&self.ctx.metrics),
                 });
-                let previous = self
-                    .receiver
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .replace(receiver.clone());
-                if previous.is_none() {
-                    let shown = self.receiver.clone();
-                    self.ctx.metrics.register_collector(Arc::new(move || {
-                        let r = shown.lock().unwrap_or_else(|e| e.into_inner());
-                        r.as_ref()
-                            .map(|r| families(r.metrics.gather(), &[]))
-                            .unwrap_or_default()
-                    }));
-                }
                 self.set_health(Health::healthy(format!("listening on {bound}")));
                 let stop = CancellationToken::new();
                 let server = tokio::spawn(receiver.serve(listener, stop.clone()));

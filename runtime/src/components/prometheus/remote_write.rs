@@ -20,7 +20,7 @@ use http::header::{HeaderName, HeaderValue};
 use sha2::Digest;
 use tokio::sync::Notify;
 
-use super::{families, refuse_blocks, refuse_set, ReceiverCapsule};
+use super::{refuse_blocks, refuse_set, ReceiverCapsule};
 use crate::component::{
     Arguments, BoxFuture, Component, ComponentError, Context, Health, Registration, Shutdown,
 };
@@ -89,21 +89,6 @@ impl RemoteWrite {
         );
         ctx.exports.publish(Value::object(exports));
         let state: Arc<Mutex<State>> = Arc::default();
-        let gathered = state.clone();
-        ctx.metrics.register_collector(Arc::new(move || {
-            let state = gathered.lock().unwrap_or_else(|e| e.into_inner());
-            let Some(storage) = &state.storage else {
-                return Vec::new();
-            };
-            let mut out = families(storage.gather(), &[]);
-            for q in storage.queues() {
-                out.extend(families(
-                    q.metrics.gather(),
-                    &[("remote_name", q.name()), ("url", q.url())],
-                ));
-            }
-            out
-        }));
         RemoteWrite {
             ctx,
             forwarder,
@@ -126,7 +111,7 @@ impl RemoteWrite {
         let Some(storage) = storage else { return };
         let mut queues = Vec::new();
         for ep in endpoints {
-            match Queue::start(storage.wal().clone(), ep) {
+            match Queue::start(storage.wal().clone(), ep, &self.ctx.metrics) {
                 Ok(q) => queues.push(q),
                 Err(e) => {
                     *self.health.lock().unwrap_or_else(|p| p.into_inner()) =
@@ -146,7 +131,8 @@ impl Component for RemoteWrite {
         match &state.storage {
             Some(storage) => storage.wal().set_options(config.wal),
             None => {
-                let (wal, report) = Wal::open(&self.ctx.data_path, config.wal).map_err(|e| {
+                let (wal, report) = Wal::open(&self.ctx.data_path, config.wal, &self.ctx.metrics)
+                    .map_err(|e| {
                     err(format!(
                         "opening the WAL in {}: {e}",
                         self.ctx.data_path.display()
@@ -161,7 +147,7 @@ impl Component for RemoteWrite {
                         "replayed WAL"
                     );
                 }
-                let storage = Storage::new(wal);
+                let storage = Storage::new(wal, &self.ctx.metrics);
                 *self
                     .forwarder
                     .target
