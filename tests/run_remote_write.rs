@@ -217,6 +217,7 @@ impl Pusher {
                 tls: None,
                 message,
                 enable_http2: false,
+                follow_redirects: true,
                 user_agent: "alloy-test".into(),
             })
             .expect("client")

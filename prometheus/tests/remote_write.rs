@@ -74,6 +74,7 @@ fn endpoint(url: &str, message: Message) -> EndpointOptions {
             tls: None,
             message,
             enable_http2: false,
+            follow_redirects: true,
             user_agent: "alloy-test".into(),
         },
         queue: QueueOptions {
@@ -86,6 +87,7 @@ fn endpoint(url: &str, message: Message) -> EndpointOptions {
         },
         external_labels: vec![],
         relabel: None,
+        metadata: None,
     }
 }
 
@@ -251,6 +253,50 @@ async fn truncation_keeps_unsent_segments_and_removes_sent_ones() {
     storage.truncate(std::time::SystemTime::now());
     assert!(wal.update_size() < before, "sent segments were removed");
     assert_eq!(received(&rec).len(), 4000);
+    storage.set_queues(vec![]).await;
+    stop.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_is_sent_every_interval_with_remote_write_1_0() {
+    use alloy_prometheus::model::{Metadata, MetricType};
+    use alloy_prometheus::remote_write::queue::MetadataOptions;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, _rec, stop) = sink(0, AppendError::Closed, vec![Message::V1]).await;
+    let (wal, _) = Wal::open(dir.path(), WalOptions::default(), &Registry::new()).expect("open");
+    let storage = Storage::new(wal.clone(), &Registry::new());
+    let mut ep = endpoint(&url, Message::V1);
+    ep.metadata = Some(MetadataOptions {
+        send_interval: Duration::from_millis(50),
+        max_samples_per_send: 1,
+    });
+    let q = Queue::start(wal.clone(), ep, &Registry::new()).expect("queue");
+    storage.set_queues(vec![q.clone()]).await;
+    let mut b = batch(2, 1);
+    for (i, name) in [(0u32, "counter"), (1, "gauge")] {
+        b.push_metadata(
+            i,
+            Metadata {
+                metric_type: if name == "counter" {
+                    MetricType::Counter
+                } else {
+                    MetricType::Gauge
+                },
+                help: format!("a {name}"),
+                unit: String::new(),
+            },
+        );
+    }
+    storage.append(&b).expect("append");
+    // Both series are named "m": one family, one entry per interval.
+    for _ in 0..200 {
+        if q.metrics.metadata_sent.get() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(q.metrics.metadata_sent.get() >= 2);
+    assert_eq!(wal.metadata().len(), 1);
     storage.set_queues(vec![]).await;
     stop.cancel();
 }

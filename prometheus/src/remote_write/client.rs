@@ -46,6 +46,8 @@ pub struct ClientOptions {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     pub message: Message,
     pub enable_http2: bool,
+    /// Follow 307/308 redirects (re-posting the body), up to 10.
+    pub follow_redirects: bool,
     pub user_agent: String,
 }
 
@@ -81,6 +83,21 @@ pub fn default_tls() -> Result<rustls::ClientConfig, String> {
                 .with_no_client_auth()
         })
         .map_err(|e| e.to_string())
+}
+
+/// `location` relative to `base` (absolute URLs and absolute paths).
+fn resolve(base: &Uri, location: &str) -> Option<Uri> {
+    if let Ok(uri) = location.parse::<Uri>() {
+        if uri.scheme().is_some() {
+            return Some(uri);
+        }
+    }
+    if location.starts_with('/') {
+        let mut parts = base.clone().into_parts();
+        parts.path_and_query = Some(location.parse().ok()?);
+        return Uri::from_parts(parts).ok();
+    }
+    None
 }
 
 fn base64(input: &[u8]) -> String {
@@ -162,20 +179,15 @@ impl Client {
         &self.options.url
     }
 
-    /// Sends an encoded (uncompressed) request body; returns the
-    /// compressed size on success.
-    pub async fn send(&self, body: &[u8]) -> Result<usize, SendError> {
-        let compressed =
-            snap::raw::Encoder::new()
-                .compress_vec(body)
-                .map_err(|e| SendError::Unrecoverable {
-                    reason: format!("snappy: {e}"),
-                })?;
-        let len = compressed.len();
+    async fn post(
+        &self,
+        url: &Uri,
+        body: Bytes,
+    ) -> Result<http::Response<hyper::body::Incoming>, SendError> {
         let message = self.options.message;
         let mut req = Request::builder()
             .method(Method::POST)
-            .uri(self.options.url.clone())
+            .uri(url.clone())
             .header(CONTENT_ENCODING, "snappy")
             .header(CONTENT_TYPE, message.content_type())
             .header(
@@ -196,33 +208,70 @@ impl Client {
                 headers.insert(k.clone(), v.clone());
             }
         }
-        let req =
-            req.body(Full::new(Bytes::from(compressed)))
+        let req = req
+            .body(Full::new(body))
+            .map_err(|e| SendError::Unrecoverable {
+                reason: e.to_string(),
+            })?;
+        match tokio::time::timeout(self.options.timeout, self.http.request(req)).await {
+            Err(_) => Err(SendError::Recoverable {
+                reason: format!("Post \"{url}\": context deadline exceeded"),
+                retry_after: None,
+            }),
+            Ok(Err(e)) => {
+                let mut reason = format!("Post \"{url}\": {e}");
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    reason.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                Err(SendError::Recoverable {
+                    reason,
+                    retry_after: None,
+                })
+            }
+            Ok(Ok(r)) => Ok(r),
+        }
+    }
+
+    /// Sends an encoded (uncompressed) request body; returns the
+    /// compressed size on success.
+    pub async fn send(&self, body: &[u8]) -> Result<usize, SendError> {
+        let compressed =
+            snap::raw::Encoder::new()
+                .compress_vec(body)
                 .map_err(|e| SendError::Unrecoverable {
-                    reason: e.to_string(),
+                    reason: format!("snappy: {e}"),
                 })?;
-        let response =
-            match tokio::time::timeout(self.options.timeout, self.http.request(req)).await {
-                Err(_) => {
-                    return Err(SendError::Recoverable {
-                        reason: format!("Post \"{}\": context deadline exceeded", self.options.url),
-                        retry_after: None,
+        let len = compressed.len();
+        let compressed = Bytes::from(compressed);
+        let mut url = self.options.url.clone();
+        let mut redirects = 0;
+        let response = loop {
+            let response = self.post(&url, compressed.clone()).await?;
+            let status = response.status();
+            if !(status == StatusCode::TEMPORARY_REDIRECT
+                || status == StatusCode::PERMANENT_REDIRECT)
+                || !self.options.follow_redirects
+            {
+                break response;
+            }
+            redirects += 1;
+            let location = response
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let next = location.and_then(|l| resolve(&url, &l));
+            match next {
+                Some(next) if redirects <= 10 => url = next,
+                _ => {
+                    return Err(SendError::Unrecoverable {
+                        reason: format!("Post \"{url}\": stopped after {redirects} redirects or a redirect without a usable Location"),
                     })
                 }
-                Ok(Err(e)) => {
-                    let mut reason = format!("Post \"{}\": {e}", self.options.url);
-                    let mut source = std::error::Error::source(&e);
-                    while let Some(s) = source {
-                        reason.push_str(&format!(": {s}"));
-                        source = s.source();
-                    }
-                    return Err(SendError::Recoverable {
-                        reason,
-                        retry_after: None,
-                    });
-                }
-                Ok(Ok(r)) => r,
-            };
+            }
+        };
         let status = response.status();
         if status.is_success() {
             // Drain the body so the connection is reused.
@@ -257,7 +306,21 @@ impl Client {
 
 #[cfg(test)]
 mod tests {
-    use super::base64;
+    use super::{base64, resolve};
+
+    #[test]
+    fn redirect_locations_resolve_against_the_request_url() {
+        let base: http::Uri = "http://a:1/api/v1/write".parse().expect("uri");
+        assert_eq!(
+            resolve(&base, "/other?x=1").map(|u| u.to_string()),
+            Some("http://a:1/other?x=1".into())
+        );
+        assert_eq!(
+            resolve(&base, "https://b/w").map(|u| u.to_string()),
+            Some("https://b/w".into())
+        );
+        assert_eq!(resolve(&base, "relative"), None);
+    }
 
     #[test]
     fn base64_pads_like_the_standard_encoding() {

@@ -20,6 +20,10 @@ pub struct QueueMetrics {
     pub highest_sent_ts: Gauge,
     pub highest_ts_in: Gauge,
     pub sent_batch_duration: Histogram,
+    pub metadata_sent: IntCounter,
+    pub metadata_failed: IntCounter,
+    pub metadata_retried: IntCounter,
+    pub metadata_bytes: IntCounter,
 }
 
 impl QueueMetrics {
@@ -40,6 +44,10 @@ impl QueueMetrics {
             shard_capacity: r.int_gauge("prometheus_remote_storage_shard_capacity", "The capacity of each shard of the queue used for parallel sending to the remote storage.", l),
             highest_sent_ts: r.gauge("prometheus_remote_storage_queue_highest_sent_timestamp_seconds", "Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch.", l),
             highest_ts_in: r.gauge("prometheus_remote_storage_highest_timestamp_in_seconds", "Highest timestamp that has come into the remote storage via the Appender interface, in seconds since epoch.", l),
+            metadata_sent: r.int_counter("prometheus_remote_storage_metadata_total", "Total number of metadata entries sent to remote storage.", l),
+            metadata_failed: r.int_counter("prometheus_remote_storage_metadata_failed_total", "Total number of metadata entries which failed on send to remote storage, non-recoverable errors.", l),
+            metadata_retried: r.int_counter("prometheus_remote_storage_metadata_retried_total", "Total number of metadata entries which failed on send to remote storage but were retried because the send error was recoverable.", l),
+            metadata_bytes: r.int_counter("prometheus_remote_storage_metadata_bytes_total", "The total number of bytes of metadata sent by the queue after compression.", l),
             sent_batch_duration: r.histogram("prometheus_remote_storage_sent_batch_duration_seconds", "Duration of send calls to the remote storage.", l, &DEFAULT_BUCKETS),
         }
     }

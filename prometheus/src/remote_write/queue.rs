@@ -76,6 +76,96 @@ pub struct EndpointOptions {
     /// have the label.
     pub external_labels: Vec<(String, String)>,
     pub relabel: Option<LabelTransform>,
+    /// `metadata_config`: send the known metadata every `send_interval`
+    /// (remote write 1.0; `None` = `send = false`).
+    pub metadata: Option<MetadataOptions>,
+}
+
+/// `metadata_config` with `send = true`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetadataOptions {
+    pub send_interval: Duration,
+    pub max_samples_per_send: usize,
+}
+
+impl Default for MetadataOptions {
+    fn default() -> MetadataOptions {
+        MetadataOptions {
+            send_interval: Duration::from_secs(60),
+            max_samples_per_send: 2000,
+        }
+    }
+}
+
+fn metric_type_number(t: crate::model::MetricType) -> i32 {
+    use crate::model::MetricType as T;
+    match t {
+        T::Unknown => 0,
+        T::Counter => 1,
+        T::Gauge => 2,
+        T::Histogram => 3,
+        T::GaugeHistogram => 4,
+        T::Summary => 5,
+        T::Info => 6,
+        T::StateSet => 7,
+    }
+}
+
+/// Sends the WAL's metadata every interval until `stop` (upstream's
+/// `MetadataWatcher`): requests of at most `max_samples_per_send` entries,
+/// recoverable failures retried with backoff.
+async fn send_metadata(
+    queue: Arc<Queue>,
+    wal: Arc<Wal>,
+    client: Arc<Client>,
+    options: MetadataOptions,
+    q: QueueOptions,
+) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(options.send_interval) => {}
+            () = queue.stop.cancelled() => return,
+        }
+        let all = wal.metadata();
+        for chunk in all.chunks(options.max_samples_per_send.max(1)) {
+            let request = super::proto::WriteRequest {
+                timeseries: Vec::new(),
+                metadata: chunk
+                    .iter()
+                    .map(|(family, m)| super::proto::MetricMetadata {
+                        r#type: metric_type_number(m.metric_type),
+                        metric_family_name: family.clone(),
+                        help: m.help.clone(),
+                        unit: m.unit.clone(),
+                    })
+                    .collect(),
+            }
+            .encode_to_vec();
+            let mut backoff = q.min_backoff;
+            loop {
+                match client.send(&request).await {
+                    Ok(bytes) => {
+                        queue.metrics.metadata_sent.inc_by(chunk.len() as u64);
+                        queue.metrics.metadata_bytes.inc_by(bytes as u64);
+                        break;
+                    }
+                    Err(SendError::Unrecoverable { reason }) => {
+                        tracing::error!(remote_name = %queue.name, err = %reason, "non-recoverable error while sending metadata");
+                        queue.metrics.metadata_failed.inc_by(chunk.len() as u64);
+                        break;
+                    }
+                    Err(SendError::Recoverable { retry_after, .. }) => {
+                        queue.metrics.metadata_retried.inc_by(chunk.len() as u64);
+                        tokio::select! {
+                            () = tokio::time::sleep(retry_after.unwrap_or(backoff)) => {}
+                            () = queue.stop.cancelled() => return,
+                        }
+                        backoff = (backoff * 2).min(q.max_backoff.max(q.min_backoff));
+                    }
+                }
+            }
+        }
+    }
 }
 
 enum Item {
@@ -144,6 +234,15 @@ impl Queue {
             task: Mutex::new(None),
             retrying: Arc::new(AtomicBool::new(false)),
         });
+        if let (Some(meta), Message::V1) = (options.metadata.clone(), options.client.message) {
+            tokio::spawn(send_metadata(
+                queue.clone(),
+                wal.clone(),
+                client.clone(),
+                meta,
+                options.queue.clone(),
+            ));
+        }
         let path = progress_path(&wal, &options.name);
         let saved =
             Progress::load(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;

@@ -123,6 +123,12 @@ impl Appendable for Storage {
                 .histograms_dropped
                 .inc_by(batch.histograms().len() as u64);
         }
+        for m in batch.metadata() {
+            if let Some(entry) = batch.series_at(m.series) {
+                self.wal
+                    .set_metadata(entry.labels.metric_name(), &m.metadata);
+            }
+        }
         if batch.samples().is_empty() {
             return Ok(());
         }

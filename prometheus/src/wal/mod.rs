@@ -76,7 +76,13 @@ pub struct Wal {
     closed_bytes: std::sync::atomic::AtomicU64,
     appended: tokio::sync::Notify,
     pub metrics: Arc<WalMetrics>,
+    /// The newest metadata per metric family (in memory only: a restart
+    /// learns it again from the next batch that carries it).
+    metadata: Mutex<std::collections::BTreeMap<String, crate::model::Metadata>>,
 }
+
+/// Metric families whose metadata is kept at most.
+const MAX_METADATA: usize = 100_000;
 
 /// A sample handed to [`Wal::append`]: the series' labels encoded as
 /// protobuf `repeated Label` (sorted by name), see
@@ -162,6 +168,7 @@ impl Wal {
             closed_bytes: std::sync::atomic::AtomicU64::new(0),
             appended: tokio::sync::Notify::new(),
             metrics,
+            metadata: Mutex::new(Default::default()),
         });
         wal.update_size();
         Ok((wal, report))
@@ -198,6 +205,24 @@ impl Wal {
     /// future before checking for records, then await it.
     pub fn appended(&self) -> &tokio::sync::Notify {
         &self.appended
+    }
+
+    /// Remembers `metadata` for metric family `family`.
+    pub fn set_metadata(&self, family: &str, metadata: &crate::model::Metadata) {
+        let mut map = self.metadata.lock().unwrap_or_else(|e| e.into_inner());
+        if map.get(family) == Some(metadata) {
+            return;
+        }
+        if map.len() >= MAX_METADATA && !map.contains_key(family) {
+            return;
+        }
+        map.insert(family.to_owned(), metadata.clone());
+    }
+
+    /// The metadata known, by metric family.
+    pub fn metadata(&self) -> Vec<(String, crate::model::Metadata)> {
+        let map = self.metadata.lock().unwrap_or_else(|e| e.into_inner());
+        map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 
     /// Writes `samples` (a series record for the new series first) and

@@ -13,7 +13,9 @@ use alloy_otelcol as otel;
 use alloy_prometheus::model::{AppendError, Appendable, Batch};
 use alloy_prometheus::remote_write::client::{Auth, ClientOptions};
 use alloy_prometheus::remote_write::proto::Message;
-use alloy_prometheus::remote_write::queue::{EndpointOptions, Queue, QueueOptions};
+use alloy_prometheus::remote_write::queue::{
+    EndpointOptions, MetadataOptions, Queue, QueueOptions,
+};
 use alloy_prometheus::remote_write::storage::Storage;
 use alloy_prometheus::wal::{Wal, WalOptions};
 use http::header::{HeaderName, HeaderValue};
@@ -318,12 +320,6 @@ fn endpoint(
     if b.get_or("send_native_histograms", false)? {
         return Err(err("endpoint.send_native_histograms = true is not supported by this runtime yet (its WAL stores float samples only)"));
     }
-    if !b.get_or("follow_redirects", true)? {
-        // Redirects are never followed by the sender (remote write POSTs
-        // are not redirected by receivers in practice); `false` is exactly
-        // what happens. `true` (the default) is refused below only if a
-        // redirect is met: the send fails as non-recoverable with the status.
-    }
     let message_name: String = b.get_or("protobuf_message", Message::V1.name().to_owned())?;
     let message = Message::from_name(&message_name).ok_or_else(|| {
         err(format!(
@@ -376,10 +372,23 @@ fn endpoint(
             ));
         }
     }
+    let mut metadata = Some(MetadataOptions::default());
     if let Some(m) = b.block("metadata_config") {
-        if m.body.get_or("send", true)? {
-            return Err(err("endpoint.metadata_config.send = true is not supported by this runtime yet; set send = false"));
+        let m = &m.body;
+        if !m.get_or("send", true)? {
+            metadata = None;
+        } else if let Some(o) = metadata.as_mut() {
+            o.send_interval = duration(m, "send_interval", o.send_interval)?;
+            o.max_samples_per_send = m.get_or("max_samples_per_send", o.max_samples_per_send)?;
+            if o.send_interval.is_zero() || o.max_samples_per_send == 0 {
+                return Err(err("endpoint.metadata_config: send_interval and max_samples_per_send must be positive"));
+            }
         }
+    }
+    if metadata.is_some() && message == Message::V2 {
+        // Remote write 2.0 carries metadata inside each series, which this
+        // runtime does not attach yet.
+        return Err(err("endpoint.metadata_config.send = true with protobuf_message \"io.prometheus.write.v2.Request\" is not supported by this runtime yet; set metadata_config { send = false }"));
     }
     Ok(EndpointOptions {
         name,
@@ -391,11 +400,13 @@ fn endpoint(
             tls,
             message,
             enable_http2: b.get_or("enable_http2", false)?,
+            follow_redirects: b.get_or("follow_redirects", true)?,
             user_agent: format!("Alloy/{}", env!("CARGO_PKG_VERSION")),
         },
         queue,
         external_labels: external_labels.to_vec(),
         relabel: None,
+        metadata,
     })
 }
 
