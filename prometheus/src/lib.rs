@@ -40,7 +40,10 @@
 //! with an [`AppendError`] the producer counts.
 
 pub mod model;
+pub mod relabel;
 pub mod remote_write;
+pub mod scrape;
+pub mod textparse;
 pub mod wal;
 
 pub use model::{
