@@ -174,6 +174,17 @@ prometheus.remote_write "out" {{
     metadata_config {{
       send = false
     }}
+    write_relabel_config {{
+      source_labels = ["__name__", "i"]
+      regex         = "rw_exact_v1;0"
+      action        = "drop"
+    }}
+    write_relabel_config {{
+      source_labels = ["__name__"]
+      regex         = "rw_exact_v2"
+      target_label  = "relabelled"
+      replacement   = "yes"
+    }}
   }}
   wal {{
     truncate_frequency = "1s"
@@ -302,7 +313,7 @@ fn remote_write_delivers_exact_series_and_values_to_prometheus() {
     }
     let ok = eventually(Duration::from_secs(20), || {
         let got = prom.samples("{__name__=~\"rw_exact_.*\"}", "10m");
-        got.len() == 5 && got.values().all(|s| s.len() == 20)
+        got.len() == 4 && got.values().all(|s| s.len() == 20)
     });
     let got = prom.samples("{__name__=~\"rw_exact_.*\"}", "10m");
     assert!(
@@ -315,7 +326,7 @@ fn remote_write_delivers_exact_series_and_values_to_prometheus() {
         .map(|k| (t0 + k * 1000, (k as f64) * 10.0 + 2.25))
         .collect();
     assert_eq!(got.get(key), Some(&expected), "{got:?}");
-    let key = r#"{__name__="rw_exact_v2", cluster="test", i="1", job="rw"}"#;
+    let key = r#"{__name__="rw_exact_v2", cluster="test", i="1", job="rw", relabelled="yes"}"#;
     let expected: Vec<(i64, f64)> = (0..20)
         .map(|k| (t0 + k * 1000, -(k as f64) - 1.0))
         .collect();
@@ -323,9 +334,17 @@ fn remote_write_delivers_exact_series_and_values_to_prometheus() {
     let (_, metrics) = alloy.get("/metrics");
     assert_eq!(
         metric(&metrics, "prometheus_remote_storage_samples_total{"),
-        Some(100.0),
+        Some(80.0),
         "{metrics}"
     );
+    // The series write relabelling dropped: counted, not sent.
+    assert_eq!(
+        metric(&metrics, "prometheus_remote_storage_samples_dropped_total{"),
+        Some(20.0)
+    );
+    assert!(!got
+        .keys()
+        .any(|k| k.contains(r#"i="0""#) && k.contains("rw_exact_v1")));
     assert_eq!(
         metric(
             &metrics,
@@ -342,7 +361,7 @@ fn remote_write_delivers_exact_series_and_values_to_prometheus() {
     );
     // A sample older than what Prometheus holds is refused with 400:
     // dropped and counted, not retried.
-    assert!(pusher.push(Message::V1, &v1[..1], t0 - 3_600_000, |_| 1.0));
+    assert!(pusher.push(Message::V1, &v1[1..2], t0 - 3_600_000, |_| 1.0));
     assert!(eventually(Duration::from_secs(10), || {
         let (_, m) = alloy.get("/metrics");
         metric(&m, "prometheus_remote_storage_samples_failed_total{") == Some(1.0)

@@ -10,11 +10,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use alloy_otelcol as otel;
-use alloy_prometheus::model::{AppendError, Appendable, Batch};
+use alloy_prometheus::model::{AppendError, Appendable, Batch, Labels};
+use alloy_prometheus::relabel::{self, Dialect, Rule, RuleSpec};
 use alloy_prometheus::remote_write::client::{Auth, ClientOptions};
 use alloy_prometheus::remote_write::proto::Message;
 use alloy_prometheus::remote_write::queue::{
-    EndpointOptions, MetadataOptions, Queue, QueueOptions,
+    EndpointOptions, LabelTransform, MetadataOptions, Queue, QueueOptions,
 };
 use alloy_prometheus::remote_write::storage::Storage;
 use alloy_prometheus::wal::{Wal, WalOptions};
@@ -312,11 +313,8 @@ fn endpoint(
             )));
         }
     }
-    refuse_blocks(
-        b,
-        "endpoint.",
-        &["oauth2", "sigv4", "azuread", "write_relabel_config"],
-    )?;
+    refuse_blocks(b, "endpoint.", &["oauth2", "sigv4", "azuread"])?;
+    let relabel = write_relabel(b)?;
     if b.get_or("send_native_histograms", false)? {
         return Err(err("endpoint.send_native_histograms = true is not supported by this runtime yet (its WAL stores float samples only)"));
     }
@@ -405,9 +403,45 @@ fn endpoint(
         },
         queue,
         external_labels: external_labels.to_vec(),
-        relabel: None,
+        relabel,
         metadata,
     })
+}
+
+/// `write_relabel_config` blocks (a `rule` block's fields, Alloy's
+/// validation), applied to each series before it is sent; a series the
+/// rules drop is counted in `prometheus_remote_storage_samples_dropped_total`.
+fn write_relabel(b: &Arguments) -> Result<Option<LabelTransform>> {
+    let rules = b
+        .blocks_named("write_relabel_config")
+        .map(|block| {
+            let r = &block.body;
+            let d = RuleSpec::default();
+            let spec = RuleSpec {
+                source_labels: r.get("source_labels")?,
+                separator: r.get_or("separator", d.separator)?,
+                regex: r.get_or("regex", d.regex)?,
+                modulus: r.get_or("modulus", d.modulus)?,
+                target_label: r.get_or("target_label", d.target_label)?,
+                replacement: r.get_or("replacement", d.replacement)?,
+                action: r.get_or("action", d.action)?,
+            };
+            spec.compile(Dialect::Alloy)
+                .map_err(|e| err(format!("endpoint.write_relabel_config: {e}")))
+        })
+        .collect::<Result<Vec<Rule>>>()?;
+    if rules.is_empty() {
+        return Ok(None);
+    }
+    let rules = Arc::new(rules);
+    Ok(Some(Arc::new(move |pairs: Vec<(String, String)>| {
+        let labels = Labels::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        relabel::apply(&rules, &labels).map(|out| {
+            out.iter()
+                .map(|l| (l.name.to_owned(), l.value.to_owned()))
+                .collect()
+        })
+    })))
 }
 
 fn header(k: &str, v: &str) -> Result<(HeaderName, HeaderValue)> {
