@@ -419,15 +419,9 @@ fn sigkill_mid_stream_then_restart_leaves_no_gap_and_no_duplicate() {
         held < killed_at * SERIES,
         "all {held} acknowledged samples were sent before the kill; the test proves nothing"
     );
-    let mut alloy = Alloy {
-        child: None,
-        addr: alloy.addr.clone(),
-        stderr_path: alloy.stderr_path.clone(),
-    };
-    drop(std::mem::replace(&mut alloy, {
-        let restarted = Alloy::start(&dir, &cfg, &[]);
-        restarted
-    }));
+    // The killed process is reaped; a new one starts on the same storage.
+    drop(alloy);
+    let mut alloy = Alloy::start(&dir, &cfg, &[]);
     alloy.wait_ready();
     let _ = pusher.join();
     assert_eq!(

@@ -114,6 +114,11 @@ impl Storage {
 impl Appendable for Storage {
     fn append(&self, batch: &Batch) -> Result<(), AppendError> {
         if !batch.exemplars().is_empty() {
+            if self.metrics.exemplars_dropped.get() == 0 {
+                tracing::warn!(
+                    "exemplars are not stored by this runtime's WAL (send_exemplars is not honoured yet); they are counted in prometheus_remote_write_exemplars_dropped_total"
+                );
+            }
             self.metrics
                 .exemplars_dropped
                 .inc_by(batch.exemplars().len() as u64);
