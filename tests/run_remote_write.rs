@@ -221,15 +221,8 @@ impl Pusher {
         let client = |message| {
             let _g = rt.enter();
             Client::new(ClientOptions {
-                url: url.parse().expect("url"),
                 timeout: Duration::from_secs(5),
-                headers: vec![],
-                auth: None,
-                tls: None,
-                message,
-                enable_http2: false,
-                follow_redirects: true,
-                user_agent: "alloy-test".into(),
+                ..ClientOptions::new(url.parse().expect("url"), message)
             })
             .expect("client")
         };

@@ -99,17 +99,7 @@ fn main() {
         let storage = Storage::new(wal.clone(), &registry);
         let endpoint = EndpointOptions {
             name: "bench".into(),
-            client: ClientOptions {
-                url: url.parse().expect("url"),
-                timeout: Duration::from_secs(30),
-                headers: vec![],
-                auth: None,
-                tls: None,
-                message: Message::V1,
-                enable_http2: false,
-                follow_redirects: true,
-                user_agent: "bench".into(),
-            },
+            client: ClientOptions::new(url.parse().expect("url"), Message::V1),
             queue: QueueOptions { min_shards: 2, max_shards: 2, ..QueueOptions::default() },
             external_labels: vec![],
             relabel: None,

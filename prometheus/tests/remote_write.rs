@@ -67,15 +67,8 @@ fn endpoint(url: &str, message: Message) -> EndpointOptions {
     EndpointOptions {
         name: "test".into(),
         client: ClientOptions {
-            url: url.parse().expect("url"),
             timeout: Duration::from_secs(5),
-            headers: vec![],
-            auth: None,
-            tls: None,
-            message,
-            enable_http2: false,
-            follow_redirects: true,
-            user_agent: "alloy-test".into(),
+            ..ClientOptions::new(url.parse().expect("url"), message)
         },
         queue: QueueOptions {
             batch_send_deadline: Duration::from_millis(50),

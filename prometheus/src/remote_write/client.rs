@@ -51,6 +51,24 @@ pub struct ClientOptions {
     pub user_agent: String,
 }
 
+impl ClientOptions {
+    /// Options for `url` with upstream's defaults: 30 s timeout, no extra
+    /// headers, no auth, system TLS, HTTP/1.1, redirects followed.
+    pub fn new(url: Uri, message: Message) -> ClientOptions {
+        ClientOptions {
+            url,
+            timeout: Duration::from_secs(30),
+            headers: Vec::new(),
+            auth: None,
+            tls: None,
+            message,
+            enable_http2: false,
+            follow_redirects: true,
+            user_agent: format!("Alloy/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
 /// How a send ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {

@@ -11,6 +11,14 @@ use alloy_prometheus::model::Appendable;
 use crate::component::{Arguments, ComponentError, Registration};
 use crate::value::{CapsuleValue, HostCapsule};
 
+/// What the adapters return.
+pub(crate) type Result<T> = std::result::Result<T, ComponentError>;
+
+/// A component error with `message` (shown to users as is).
+pub(crate) fn err(message: impl Into<String>) -> ComponentError {
+    ComponentError::new(message)
+}
+
 /// The capsule type of `forward_to` lists and `receiver` exports.
 pub(crate) const RECEIVER_TYPE: &str = "MetricsReceiver";
 
@@ -24,10 +32,7 @@ impl CapsuleValue for ReceiverCapsule {
 }
 
 /// The receivers of a `forward_to` list.
-pub(crate) fn forward_to(
-    args: &Arguments,
-    name: &str,
-) -> Result<Vec<Arc<dyn Appendable>>, ComponentError> {
+pub(crate) fn forward_to(args: &Arguments, name: &str) -> Result<Vec<Arc<dyn Appendable>>> {
     let capsules: Vec<HostCapsule> = args.get_or(name, Vec::new())?;
     capsules
         .iter()
@@ -45,11 +50,7 @@ pub(crate) fn forward_to(
 }
 
 /// Refuses `names` when set to anything but their default (`is_default`).
-pub(crate) fn refuse_set(
-    body: &Arguments,
-    prefix: &str,
-    names: &[&str],
-) -> Result<(), ComponentError> {
+pub(crate) fn refuse_set(body: &Arguments, prefix: &str, names: &[&str]) -> Result<()> {
     for name in names {
         if body.attribute(name).is_some() {
             return Err(ComponentError::new(format!(
@@ -60,11 +61,7 @@ pub(crate) fn refuse_set(
     Ok(())
 }
 
-pub(crate) fn refuse_blocks(
-    body: &Arguments,
-    prefix: &str,
-    names: &[&str],
-) -> Result<(), ComponentError> {
+pub(crate) fn refuse_blocks(body: &Arguments, prefix: &str, names: &[&str]) -> Result<()> {
     for name in names {
         if body.block(name).is_some() {
             return Err(ComponentError::new(format!(

@@ -9,17 +9,9 @@ use alloy_prometheus::remote_write::receive::{ReceiveMetrics, Receiver, RefCache
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{forward_to, refuse_blocks};
-use crate::component::{
-    Arguments, BoxFuture, Component, ComponentError, Context, Health, Registration, Shutdown,
-};
+use super::{err, forward_to, refuse_blocks, Result};
+use crate::component::{Arguments, BoxFuture, Component, Context, Health, Registration, Shutdown};
 use crate::value::{Object, Value};
-
-type Result<T> = std::result::Result<T, ComponentError>;
-
-fn err(message: impl Into<String>) -> ComponentError {
-    ComponentError::new(message)
-}
 
 pub(super) fn registration() -> Option<Registration> {
     Registration::from_catalogue("prometheus.receive_http", |ctx, args| {

@@ -23,17 +23,9 @@ use http::header::{HeaderName, HeaderValue};
 use sha2::Digest;
 use tokio::sync::Notify;
 
-use super::{refuse_blocks, refuse_set, ReceiverCapsule};
-use crate::component::{
-    Arguments, BoxFuture, Component, ComponentError, Context, Health, Registration, Shutdown,
-};
+use super::{err, refuse_blocks, refuse_set, ReceiverCapsule, Result};
+use crate::component::{Arguments, BoxFuture, Component, Context, Health, Registration, Shutdown};
 use crate::value::{Object, Secret, Value};
-
-type Result<T> = std::result::Result<T, ComponentError>;
-
-fn err(message: impl Into<String>) -> ComponentError {
-    ComponentError::new(message)
-}
 
 pub(super) fn registration() -> Option<Registration> {
     Registration::from_catalogue("prometheus.remote_write", |ctx, args| {
