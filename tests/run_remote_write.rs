@@ -149,7 +149,7 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn config(receive_port: u16, prom_addr: &str, deadline: &str) -> String {
+fn config(receive_port: u16, prom_addr: &str, deadline: &str, per_send: usize) -> String {
     format!(
         r#"prometheus.receive_http "in" {{
   http {{
@@ -167,7 +167,7 @@ prometheus.remote_write "out" {{
     url  = "http://{prom_addr}/api/v1/write"
     queue_config {{
       batch_send_deadline  = "{deadline}"
-      max_samples_per_send = 500
+      max_samples_per_send = {per_send}
       min_backoff          = "50ms"
       max_backoff          = "500ms"
     }}
@@ -292,7 +292,7 @@ fn remote_write_delivers_exact_series_and_values_to_prometheus() {
     let dir = TempDir::new("rw-exact");
     let prom = Prometheus::start(&dir, free_port());
     let receive = free_port();
-    let cfg = dir.write("config.alloy", &config(receive, &prom.addr, "200ms"));
+    let cfg = dir.write("config.alloy", &config(receive, &prom.addr, "200ms", 500));
     let mut alloy = Alloy::start(&dir, &cfg, &[]);
     alloy.wait_ready();
     let pusher = Pusher::new(receive);
@@ -369,9 +369,10 @@ fn sigkill_mid_stream_then_restart_leaves_no_gap_and_no_duplicate() {
     let dir = TempDir::new("rw-sigkill");
     let prom = Prometheus::start(&dir, free_port());
     let receive = free_port();
-    // Batches wait up to 3 s: at the kill, acknowledged samples are still
-    // unsent, so the restart must replay them from the WAL.
-    let cfg = dir.write("config.alloy", &config(receive, &prom.addr, "3s"));
+    // Batches wait up to 3 s or 5,000 samples: at the kill (after 2,660 to
+    // 8,000 samples) acknowledged samples are still unsent, so the restart
+    // must replay them from the WAL.
+    let cfg = dir.write("config.alloy", &config(receive, &prom.addr, "3s", 5000));
     let mut alloy = Alloy::start(&dir, &cfg, &[]);
     alloy.wait_ready();
     const STEPS: usize = 400;
@@ -460,7 +461,7 @@ fn remote_end_down_data_waits_in_the_wal_and_is_delivered_afterwards() {
     let prom_port = free_port();
     let receive = free_port();
     let prom_addr = format!("127.0.0.1:{prom_port}");
-    let cfg = dir.write("config.alloy", &config(receive, &prom_addr, "200ms"));
+    let cfg = dir.write("config.alloy", &config(receive, &prom_addr, "200ms", 500));
     let mut alloy = Alloy::start(&dir, &cfg, &[]);
     alloy.wait_ready();
     let pusher = Pusher::new(receive);
