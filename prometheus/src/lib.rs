@@ -2,6 +2,13 @@
 //! without the controller: the runtime decodes a component's arguments and
 //! hands this crate plain Rust values.
 //!
+//! # Remote write ([`remote_write`], [`wal`])
+//!
+//! `prometheus.remote_write` appends every batch to a write-ahead log
+//! ([`wal`]) before `append` returns; a queue manager tails the log and
+//! sends it with remote write 1.0 or 2.0; `prometheus.receive_http` decodes
+//! both into batches.
+//!
 //! # The data model ([`model`])
 //!
 //! * [`Labels`]: an immutable, sorted label set (the metric name is the
@@ -34,8 +41,10 @@
 
 pub mod model;
 pub mod relabel;
+pub mod remote_write;
 pub mod scrape;
 pub mod textparse;
+pub mod wal;
 
 pub use model::{
     is_stale_nan, AppendError, Appendable, Batch, Exemplar, Fanout, FloatHistogram, Histogram,

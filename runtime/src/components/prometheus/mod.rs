@@ -5,6 +5,8 @@ pub(crate) mod discovery_file;
 pub(crate) mod exporter_self;
 pub(crate) mod relabel;
 pub(crate) mod scrape;
+pub(crate) mod receive_http;
+pub(crate) mod remote_write;
 
 use std::sync::Arc;
 
@@ -12,6 +14,14 @@ use alloy_prometheus::model::Appendable;
 
 use crate::component::{Arguments, ComponentError, Registration};
 use crate::value::{CapsuleValue, HostCapsule};
+
+/// What the adapters return.
+pub(crate) type Result<T> = std::result::Result<T, ComponentError>;
+
+/// A component error with `message` (shown to users as is).
+pub(crate) fn err(message: impl Into<String>) -> ComponentError {
+    ComponentError::new(message)
+}
 
 /// The capsule type of `forward_to` lists and `receiver` exports.
 pub(crate) const RECEIVER_TYPE: &str = "MetricsReceiver";
@@ -26,10 +36,7 @@ impl CapsuleValue for ReceiverCapsule {
 }
 
 /// The receivers of a `forward_to` list.
-pub(crate) fn forward_to(
-    args: &Arguments,
-    name: &str,
-) -> Result<Vec<Arc<dyn Appendable>>, ComponentError> {
+pub(crate) fn forward_to(args: &Arguments, name: &str) -> Result<Vec<Arc<dyn Appendable>>> {
     let capsules: Vec<HostCapsule> = args.get_or(name, Vec::new())?;
     capsules
         .iter()
@@ -47,11 +54,7 @@ pub(crate) fn forward_to(
 }
 
 /// Refuses `names` when set to anything but their default (`is_default`).
-pub(crate) fn refuse_set(
-    body: &Arguments,
-    prefix: &str,
-    names: &[&str],
-) -> Result<(), ComponentError> {
+pub(crate) fn refuse_set(body: &Arguments, prefix: &str, names: &[&str]) -> Result<()> {
     for name in names {
         if body.attribute(name).is_some() {
             return Err(ComponentError::new(format!(
@@ -62,11 +65,7 @@ pub(crate) fn refuse_set(
     Ok(())
 }
 
-pub(crate) fn refuse_blocks(
-    body: &Arguments,
-    prefix: &str,
-    names: &[&str],
-) -> Result<(), ComponentError> {
+pub(crate) fn refuse_blocks(body: &Arguments, prefix: &str, names: &[&str]) -> Result<()> {
     for name in names {
         if body.block(name).is_some() {
             return Err(ComponentError::new(format!(
@@ -84,6 +83,8 @@ pub(super) fn registrations() -> Vec<Registration> {
         relabel::discovery_registration(),
         exporter_self::registration(),
         discovery_file::registration(),
+        remote_write::registration(),
+        receive_http::registration(),
     ]
     .into_iter()
     .flatten()
@@ -94,7 +95,7 @@ pub(super) fn registrations() -> Vec<Registration> {
 pub(crate) fn targets(
     args: &Arguments,
     name: &str,
-) -> Result<Vec<alloy_prometheus::Labels>, ComponentError> {
+) -> Result<Vec<alloy_prometheus::Labels>> {
     let maps: Vec<std::collections::BTreeMap<String, String>> = args.get_or(name, Vec::new())?;
     Ok(maps
         .iter()
