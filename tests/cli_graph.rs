@@ -77,9 +77,10 @@ fn json_edges_follow_the_data_and_mark_dead_ends() {
 }
 
 #[test]
-fn a_missing_path_is_a_usage_error() {
+fn a_missing_path_fails_as_in_every_subcommand() {
     let (code, stdout, stderr) = graph("dot", "no-such-file.alloy");
-    assert_eq!(code, Some(2));
+    assert_eq!(code, Some(1));
+    assert!(stderr.starts_with("Error: stat "), "{stderr}");
     assert!(stdout.is_empty());
     assert!(stderr.contains("no-such-file.alloy"), "{stderr}");
 }

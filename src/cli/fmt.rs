@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{input, io_error, safe_write, walk};
+use super::{input, safe_write, walk};
 
 #[derive(Debug, Args)]
 pub struct FmtArgs {

@@ -41,11 +41,17 @@ struct Located<'a> {
 }
 
 pub fn run(args: GraphArgs) -> ExitCode {
+    // One wording and exit code per situation, as `check` (README: "Exit
+    // codes and input errors").
     let inputs = match load::config_files(&args.path) {
-        Ok(inputs) => inputs,
+        Ok(loaded) if loaded.files.is_empty() => {
+            errln!("Error: nothing to draw: {} holds no *.alloy file", args.path);
+            return ExitCode::FAILURE;
+        }
+        Ok(loaded) => loaded.files,
         Err(message) => {
-            eprintln!("Error: {message}");
-            return ExitCode::from(2);
+            errln!("Error: {message}");
+            return ExitCode::FAILURE;
         }
     };
     let mut host = AnalysisHost::new();
@@ -58,7 +64,7 @@ pub fn run(args: GraphArgs) -> ExitCode {
     let pipeline = match analysis.pipeline(config) {
         Ok(pipeline) => pipeline,
         Err(err) => {
-            eprintln!("Error: analysis was cancelled: {err}");
+            errln!("Error: analysis was cancelled: {err}");
             return ExitCode::from(2);
         }
     };
@@ -79,7 +85,7 @@ pub fn run(args: GraphArgs) -> ExitCode {
     let mut out = stdout.lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("Error: writing the graph: {err}");
+            errln!("Error: writing the graph: {err}");
             ExitCode::from(2)
         }
         _ => ExitCode::SUCCESS,

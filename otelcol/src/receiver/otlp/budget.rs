@@ -55,7 +55,7 @@ impl DecodeBudget {
         Self {
             permits: Arc::new(Semaphore::new(units)),
             limit,
-            limited: registry.counter(
+            limited: registry.int_counter(
                 "otelcol_receiver_memory_limited_requests_total",
                 "Requests refused because the receiver's decoding memory limit was reached.",
                 &[("receiver", receiver)],
