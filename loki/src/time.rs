@@ -1,0 +1,1 @@
+//! Time parsing and formatting (RFC 3339, Go layouts).
