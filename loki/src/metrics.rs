@@ -111,10 +111,12 @@ impl Metric {
     /// Records one histogram observation.
     pub fn observe(&self, label_values: &[&str], value: f64) {
         if let Values::Histogram(bounds, map) = &mut *self.values() {
-            let state = map.entry(Self::key(label_values)).or_insert_with(|| HistogramState {
-                counts: vec![0; bounds.len()],
-                ..Default::default()
-            });
+            let state = map
+                .entry(Self::key(label_values))
+                .or_insert_with(|| HistogramState {
+                    counts: vec![0; bounds.len()],
+                    ..Default::default()
+                });
             for (i, bound) in bounds.iter().enumerate() {
                 if value <= *bound {
                     state.counts[i] += 1;
@@ -164,7 +166,11 @@ impl Metric {
                     (
                         pairs(k),
                         Sample::Histogram {
-                            buckets: bounds.iter().copied().zip(h.counts.iter().copied()).collect(),
+                            buckets: bounds
+                                .iter()
+                                .copied()
+                                .zip(h.counts.iter().copied())
+                                .collect(),
                             sum: h.sum,
                             count: h.count,
                         },
@@ -232,7 +238,13 @@ impl Registry {
         self.get_or_create(name, help, Kind::Gauge, label_names, None)
     }
 
-    pub fn histogram(&self, name: &str, help: &str, label_names: &[&str], buckets: &[f64]) -> Metric {
+    pub fn histogram(
+        &self,
+        name: &str,
+        help: &str,
+        label_names: &[&str],
+        buckets: &[f64],
+    ) -> Metric {
         self.get_or_create(name, help, Kind::Histogram, label_names, Some(buckets))
     }
 
@@ -245,7 +257,11 @@ impl Registry {
     }
 
     pub fn gather(&self) -> Vec<Family> {
-        let families = self.families.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let families = self
+            .families
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         families.iter().map(Metric::gather).collect()
     }
 }

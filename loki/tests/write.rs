@@ -9,7 +9,11 @@ use alloy_loki::{Entry, Labels, Receiver, Timestamp};
 
 fn entry(stream: &str, i: usize) -> Entry {
     let labels: Labels = [("job", stream)].into_iter().collect();
-    Entry::new(labels, Timestamp::new(1_700_000_000 + i as i64, 0), format!("{stream} line {i}"))
+    Entry::new(
+        labels,
+        Timestamp::new(1_700_000_000 + i as i64, 0),
+        format!("{stream} line {i}"),
+    )
 }
 
 fn endpoint(url: String) -> EndpointConfig {
@@ -52,12 +56,23 @@ async fn pushes_protobuf_snappy_with_upstream_headers_in_stream_order() {
     let got = sink.wait_for_entries(50, Duration::from_secs(10)).await;
     assert_eq!(got.len(), 50);
     for stream in ["a", "b"] {
-        let want: Vec<_> = sent.iter().filter(|e| e.labels.get("job") == Some(stream)).collect();
-        let have: Vec<_> = got.iter().filter(|e| e.labels.get("job") == Some(stream)).collect();
+        let want: Vec<_> = sent
+            .iter()
+            .filter(|e| e.labels.get("job") == Some(stream))
+            .collect();
+        let have: Vec<_> = got
+            .iter()
+            .filter(|e| e.labels.get("job") == Some(stream))
+            .collect();
         assert_eq!(want, have, "stream {stream} in order");
     }
     let push = &sink.pushes()[0];
-    let h = |n: &str| push.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let h = |n: &str| {
+        push.headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
     assert_eq!(h("content-type"), "application/x-protobuf");
     assert_eq!(h("content-encoding"), "snappy");
     assert_eq!(h("x-scope-orgid"), "team-a");
@@ -95,10 +110,14 @@ async fn server_errors_and_429_are_retried_other_4xx_dropped_and_counted() {
     sink.set_status(400);
     let before = sink.pushes().len();
     w.send(vec![entry("a", 2)]).await;
-    sink.wait_for_pushes(before + 1, Duration::from_secs(5)).await;
+    sink.wait_for_pushes(before + 1, Duration::from_secs(5))
+        .await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(sink.pushes().len(), before + 1, "a 400 is not retried");
-    assert_eq!(metrics.dropped_entries.get(&[&host, "", reason::GENERIC]), 1.0);
+    assert_eq!(
+        metrics.dropped_entries.get(&[&host, "", reason::GENERIC]),
+        1.0
+    );
     w.stop_within(Duration::from_secs(1)).await;
 }
 
@@ -107,7 +126,10 @@ async fn a_dead_endpoint_drops_only_its_own_queue() {
     let sink = Sink::start().await.expect("sink");
     // A port nobody listens on.
     let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let dead_url = format!("http://{}/loki/api/v1/push", dead.local_addr().expect("addr"));
+    let dead_url = format!(
+        "http://{}/loki/api/v1/push",
+        dead.local_addr().expect("addr")
+    );
     drop(dead);
     let mut dead_ep = endpoint(dead_url);
     dead_ep.max_retries = 0;
@@ -122,7 +144,10 @@ async fn a_dead_endpoint_drops_only_its_own_queue() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    assert!(started.elapsed() < Duration::from_secs(5), "sending never waited on the dead endpoint");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "sending never waited on the dead endpoint"
+    );
     let got = sink.wait_for_entries(total, Duration::from_secs(10)).await;
     assert_eq!(got.len(), total, "the healthy endpoint got everything");
     let dropped = metrics.dropped_entries.total();
@@ -166,6 +191,9 @@ async fn external_labels_and_tenant_label() {
     assert_eq!(got[0].labels.get("job"), Some("a"), "entry labels win");
     assert!(!got[0].labels.contains("__tenant_id__"));
     let push = &sink.pushes()[0];
-    assert_eq!(push.headers.get("x-scope-orgid").map(|v| v.as_bytes()), Some(&b"t2"[..]));
+    assert_eq!(
+        push.headers.get("x-scope-orgid").map(|v| v.as_bytes()),
+        Some(&b"t2"[..])
+    );
     w.stop_within(Duration::from_secs(1)).await;
 }

@@ -126,7 +126,9 @@ pub fn encode_json(entries: &[Entry]) -> Vec<u8> {
             serde_json::json!({"stream": stream_labels, "values": values})
         })
         .collect();
-    serde_json::json!({ "streams": streams }).to_string().into_bytes()
+    serde_json::json!({ "streams": streams })
+        .to_string()
+        .into_bytes()
 }
 
 fn group_labels(entries: &[Entry]) -> Vec<Labels> {
@@ -174,8 +176,8 @@ pub fn decode(
     let encoding = content_encoding.map(|e| e.trim().to_ascii_lowercase());
     let raw: std::borrow::Cow<'_, [u8]> = match (format, encoding.as_deref()) {
         (BodyFormat::Proto, None | Some("snappy")) | (BodyFormat::Json, Some("snappy")) => {
-            let len = snap::raw::decompress_len(body)
-                .map_err(|e| DecodeError::Snappy(e.to_string()))?;
+            let len =
+                snap::raw::decompress_len(body).map_err(|e| DecodeError::Snappy(e.to_string()))?;
             if len > limit {
                 return Err(DecodeError::TooLarge(limit));
             }
@@ -273,9 +275,7 @@ pub fn decode_json(raw: &[u8]) -> Result<Vec<Entry>, DecodeError> {
                 JsonValue::Plain((ts, line)) => (ts, line, Default::default()),
                 JsonValue::WithMetadata((ts, line, sm)) => (ts, line, sm),
             };
-            let nanos: i128 = ts
-                .parse()
-                .map_err(|_| DecodeError::Timestamp(ts.clone()))?;
+            let nanos: i128 = ts.parse().map_err(|_| DecodeError::Timestamp(ts.clone()))?;
             out.push(Entry {
                 labels: labels.clone(),
                 timestamp: Timestamp::from_unix_nanos(nanos),

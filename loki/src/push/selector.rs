@@ -87,9 +87,11 @@ impl Selector {
             });
         }
         if matchers.is_empty() {
-            return Err("queries require at least one regexp or equality matcher that does not \
+            return Err(
+                "queries require at least one regexp or equality matcher that does not \
                         have an empty-compatible value"
-                .to_owned());
+                    .to_owned(),
+            );
         }
         Ok(Selector { matchers, filters })
     }
@@ -190,7 +192,9 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Result<String, String> {
         let rest = self.rest();
         if let Some(raw) = rest.strip_prefix('`') {
-            let end = raw.find('`').ok_or_else(|| self.error("unterminated raw string"))?;
+            let end = raw
+                .find('`')
+                .ok_or_else(|| self.error("unterminated raw string"))?;
             self.pos += end + 2;
             return Ok(raw[..end].to_owned());
         }
@@ -206,7 +210,9 @@ impl<'a> Scanner<'a> {
                     return Ok(out);
                 }
                 '\\' => {
-                    let (_, e) = chars.next().ok_or_else(|| self.error("unterminated string"))?;
+                    let (_, e) = chars
+                        .next()
+                        .ok_or_else(|| self.error("unterminated string"))?;
                     match e {
                         'n' => out.push('\n'),
                         't' => out.push('\t'),
@@ -224,7 +230,8 @@ impl<'a> Scanner<'a> {
                                 'u' => 4,
                                 _ => 8,
                             };
-                            let hex: String = (0..n).filter_map(|_| chars.next().map(|p| p.1)).collect();
+                            let hex: String =
+                                (0..n).filter_map(|_| chars.next().map(|p| p.1)).collect();
                             let code = u32::from_str_radix(&hex, 16)
                                 .ok()
                                 .and_then(char::from_u32)

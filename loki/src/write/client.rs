@@ -18,11 +18,19 @@ const MAX_ERROR_BODY: usize = 1024;
 /// What one attempt gave.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    Sent { status: u16 },
+    Sent {
+        status: u16,
+    },
     /// 5xx, 429 (when retried) or a connection error/timeout.
-    Retry { status: Option<u16>, reason: String },
+    Retry {
+        status: Option<u16>,
+        reason: String,
+    },
     /// Any other non-2xx: the batch is dropped.
-    Fatal { status: u16, reason: String },
+    Fatal {
+        status: u16,
+        reason: String,
+    },
 }
 
 pub(crate) struct PushClient {
@@ -41,7 +49,12 @@ impl PushClient {
             .map_err(|e| format!("endpoint url {:?}: {e}", cfg.url))?;
         match uri.scheme_str() {
             Some("http") | Some("https") => {}
-            _ => return Err(format!("endpoint url {:?}: scheme must be http or https", cfg.url)),
+            _ => {
+                return Err(format!(
+                    "endpoint url {:?}: scheme must be http or https",
+                    cfg.url
+                ))
+            }
         }
         let tls = match &cfg.tls {
             Some(tls) => (**tls).clone(),
@@ -130,7 +143,9 @@ impl PushClient {
         let status = response.status().as_u16();
         if (200..300).contains(&status) {
             // Drain so the connection is reused.
-            let _ = Limited::new(response.into_body(), MAX_ERROR_BODY).collect().await;
+            let _ = Limited::new(response.into_body(), MAX_ERROR_BODY)
+                .collect()
+                .await;
             return Outcome::Sent { status };
         }
         let reason = match Limited::new(response.into_body(), MAX_ERROR_BODY)

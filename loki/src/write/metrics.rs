@@ -87,7 +87,12 @@ impl WriteMetrics {
 
     /// Series upstream creates for every endpoint up front.
     pub(crate) fn init(&self, host: &str, tenant: &str) {
-        for m in [&self.encoded_bytes, &self.sent_bytes, &self.sent_entries, &self.batch_retries] {
+        for m in [
+            &self.encoded_bytes,
+            &self.sent_bytes,
+            &self.sent_entries,
+            &self.batch_retries,
+        ] {
             m.touch(&[host, tenant]);
         }
         for why in [
@@ -109,8 +114,16 @@ impl WriteMetrics {
         self.sent_bytes.add(&[host, tenant], bytes as f64);
     }
 
-    pub(crate) fn dropped(&self, host: &str, tenant: &str, why: &str, entries: usize, bytes: usize) {
-        self.dropped_entries.add(&[host, tenant, why], entries as f64);
+    pub(crate) fn dropped(
+        &self,
+        host: &str,
+        tenant: &str,
+        why: &str,
+        entries: usize,
+        bytes: usize,
+    ) {
+        self.dropped_entries
+            .add(&[host, tenant, why], entries as f64);
         self.dropped_bytes.add(&[host, tenant, why], bytes as f64);
     }
 

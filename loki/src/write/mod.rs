@@ -259,7 +259,11 @@ impl Writer {
 
     pub async fn stop_within(&self, drain: Duration) {
         let deadline = Instant::now() + drain;
-        *self.shared.deadline.lock().unwrap_or_else(|p| p.into_inner()) = Some(deadline);
+        *self
+            .shared
+            .deadline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(deadline);
         self.shared.closed.store(true, Ordering::SeqCst);
         for endpoint in &self.shared.endpoints {
             for shard in &endpoint.shards {
@@ -403,6 +407,7 @@ fn deadline_passed(shared: &Shared) -> bool {
 async fn worker(shared: Arc<Shared>, endpoint: Arc<Endpoint>, index: usize) {
     let shard = &endpoint.shards[index];
     let cfg = &endpoint.cfg;
+    tracing::debug!(host = %endpoint.host, shard = index, "loki.write worker started");
     loop {
         // Wait for the first entry.
         let oldest = loop {
@@ -508,6 +513,7 @@ async fn send_tenant(shared: &Shared, endpoint: &Endpoint, tenant: &str, items: 
     m.encoded(host, tenant, bytes);
     let mut backoff = cfg.min_backoff;
     let mut attempt: u32 = 0;
+    tracing::debug!(host = %host, entries = items.len(), "sending batch");
     loop {
         let started = std::time::Instant::now();
         let outcome = endpoint
@@ -534,7 +540,9 @@ async fn send_tenant(shared: &Shared, endpoint: &Endpoint, tenant: &str, items: 
             }
             Outcome::Retry { status, reason } => {
                 endpoint.set_failing(true);
-                let code = status.map(|s| s.to_string()).unwrap_or_else(|| "error".into());
+                let code = status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "error".into());
                 m.request(host, tenant, &code, elapsed, body.len());
                 attempt += 1;
                 let why = if status == Some(429) {
