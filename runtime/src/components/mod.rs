@@ -4,7 +4,7 @@
 //! the `alloy-otelcol` crate (module `otelcol`).
 
 mod local_file;
-pub(crate) mod loki;
+pub mod loki;
 pub(crate) mod otelcol;
 
 use crate::component::Registry;

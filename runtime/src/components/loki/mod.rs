@@ -14,6 +14,7 @@
 //! and `component_path` when `/metrics` is gathered.
 
 mod echo;
+pub mod process;
 mod write;
 
 use std::sync::{Arc, RwLock};
@@ -34,6 +35,7 @@ pub(super) fn registrations() -> Vec<Registration> {
     let mut out = Vec::new();
     out.extend(write::registration());
     out.extend(echo::registration());
+    out.extend(process::registration());
     out
 }
 
