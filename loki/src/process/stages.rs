@@ -212,14 +212,15 @@ pub(crate) fn build(cfg: &StageConfig) -> Result<Box<dyn Stage>, String> {
             if format.is_empty() {
                 return Err("timestamp format is required".into());
             }
-            let fudge =
-                match action_on_failure.as_str() {
-                    "" | "fudge" => true,
-                    "skip" => false,
-                    other => return Err(format!(
+            let fudge = match action_on_failure.as_str() {
+                "" | "fudge" => true,
+                "skip" => false,
+                other => {
+                    return Err(format!(
                         "invalid action on failure (supported values are [fudge skip]): {other}"
-                    )),
-                };
+                    ))
+                }
+            };
             Box::new(TimestampStage {
                 source: source.clone(),
                 formats: std::iter::once(format.clone())
