@@ -1,1 +1,5 @@
-//! Sources.
+//! Sources: where entries enter a pipeline.
+//!
+//! * [`api`]: Loki's push API (`loki.source.api`).
+
+pub mod api;
