@@ -114,3 +114,105 @@ loki.echo "e" {}
         alloy.stderr()
     );
 }
+
+/// curl -> loki.source.api -> loki.process -> loki.write -> sink, with a
+/// second, dead endpoint that must not hold the first back.
+#[test]
+fn source_api_process_write_pipeline() {
+    let curl_ok = std::process::Command::new("curl")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !curl_ok {
+        assert!(
+            std::env::var("ALLOY_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "curl missing"
+        );
+        println!("skipped: curl not installed");
+        return;
+    }
+    let rt = runtime();
+    let sink = rt.block_on(Sink::start()).expect("sink");
+    let dir = TempDir::new("loki-pipeline");
+    let api_port = run_support::free_port();
+    let dead_port = run_support::free_port();
+    let config = dir.write(
+        "config.alloy",
+        &format!(
+            r#"
+loki.source.api "in" {{
+  http {{
+    listen_address = "127.0.0.1"
+    listen_port    = {api_port}
+  }}
+  labels     = {{ via = "api" }}
+  forward_to = [loki.process.p.receiver]
+}}
+
+loki.process "p" {{
+  stage.json {{
+    expressions = {{ level = "", msg = "" }}
+  }}
+  stage.labels {{
+    values = {{ level = "" }}
+  }}
+  stage.output {{
+    source = "msg"
+  }}
+  forward_to = [loki.write.out.receiver]
+}}
+
+loki.write "out" {{
+  endpoint {{
+    url                 = "http://127.0.0.1:{dead_port}/loki/api/v1/push"
+    batch_wait          = "50ms"
+    max_backoff_retries = 1
+    min_backoff_period  = "10ms"
+    max_backoff_period  = "20ms"
+  }}
+  endpoint {{
+    url        = "{url}"
+    batch_wait = "50ms"
+  }}
+}}
+"#,
+            url = sink.push_url()
+        ),
+    );
+    let mut alloy = Alloy::start(&dir, &config, &[]);
+    alloy.wait_ready();
+    let push = format!("http://127.0.0.1:{api_port}/loki/api/v1/push");
+    let body = r#"{"streams":[{"stream":{"job":"j"},"values":[["1700000000000000000","{\"level\":\"warn\",\"msg\":\"hello\"}"],["1700000000000000001","{\"level\":\"info\",\"msg\":\"world\"}"]]}]}"#;
+    let ok = eventually(Duration::from_secs(10), || {
+        std::process::Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-H",
+                "Content-Type: application/json",
+                "--data-binary",
+                body,
+                &push,
+            ])
+            .output()
+            .is_ok_and(|o| o.stdout == b"204")
+    });
+    assert!(ok, "push accepted; stderr:\n{}", alloy.stderr());
+    let entries = rt.block_on(sink.wait_for_entries(2, Duration::from_secs(20)));
+    let lines: Vec<&str> = entries.iter().take(2).map(|e| &*e.line).collect();
+    assert_eq!(lines, ["hello", "world"], "stderr:\n{}", alloy.stderr());
+    assert_eq!(entries[0].labels.get("level"), Some("warn"));
+    assert_eq!(entries[0].labels.get("via"), Some("api"));
+    assert_eq!(entries[0].labels.get("job"), Some("j"));
+    alloy.signal("TERM");
+    let status = alloy.wait_exit(Duration::from_secs(30));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "clean exit; stderr:\n{}",
+        alloy.stderr()
+    );
+}

@@ -1,5 +1,5 @@
 //! `loki.*` components backed by the `alloy-loki` crate: `loki.write`,
-//! `loki.echo`, `loki.process`, `loki.relabel` and `loki.source.api`.
+//! `loki.echo`, `loki.process` and `loki.source.api`.
 //!
 //! # Why a forwarding receiver
 //! As with the otelcol components, `forward_to` lists hold the
@@ -15,6 +15,7 @@
 
 mod echo;
 pub mod process;
+mod source_api;
 mod write;
 
 use std::sync::{Arc, RwLock};
@@ -36,6 +37,7 @@ pub(super) fn registrations() -> Vec<Registration> {
     out.extend(write::registration());
     out.extend(echo::registration());
     out.extend(process::registration());
+    out.extend(source_api::registration());
     out
 }
 
