@@ -256,7 +256,10 @@ fn loki_process_conformance() {
                 refused += 1;
                 *refused_by.entry(why).or_default() += 1;
             }
-            Outcome::Unchecked(_) => unchecked += 1,
+            Outcome::Unchecked(why) => {
+                unchecked += 1;
+                println!("  not checkable here: {id}: {why}");
+            }
             Outcome::Fail(why) => failures.push(format!("{id}: {why}")),
         }
     }
