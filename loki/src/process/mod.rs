@@ -58,6 +58,8 @@ pub enum StageConfig {
     StructuredMetadata {
         values: Vec<(String, String)>,
     },
+    /// Removes structured metadata by name.
+    StructuredMetadataDrop(Vec<String>),
     Output {
         source: String,
     },

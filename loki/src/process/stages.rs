@@ -110,6 +110,7 @@ pub(crate) fn build(cfg: &StageConfig) -> Result<Box<dyn Stage>, String> {
             values: values.clone(),
             metadata: true,
         }),
+        StageConfig::StructuredMetadataDrop(names) => Box::new(MetadataDropStage(names.clone())),
         StageConfig::LabelDrop(names) => Box::new(LabelDropStage(names.clone(), false)),
         StageConfig::LabelKeep(names) => Box::new(LabelDropStage(names.clone(), true)),
         StageConfig::StaticLabels(values) => {
@@ -396,6 +397,17 @@ impl Stage for LabelDropStage {
         item.entry
             .labels
             .retain(|k, _| self.0.iter().any(|n| n == k) == keep);
+        true
+    }
+}
+
+struct MetadataDropStage(Vec<String>);
+
+impl Stage for MetadataDropStage {
+    fn process(&mut self, item: &mut Item) -> bool {
+        for name in &self.0 {
+            item.entry.structured_metadata.remove(name);
+        }
         true
     }
 }

@@ -223,7 +223,11 @@ livedebugging { }
             .collect();
         assert_eq!(
             names,
-            ["prometheus.scrape@3", "loki.source.file@8", "livedebugging@15"]
+            [
+                "prometheus.scrape@3",
+                "loki.source.file@8",
+                "livedebugging@15"
+            ]
         );
     }
 }

@@ -94,6 +94,9 @@ fn decode_stage(name: &str, b: &BodyValue) -> Result<StageConfig, ComponentError
                 values: map_pairs(b, "values")?,
             }
         }
+        "stage.structured_metadata_drop" => {
+            StageConfig::StructuredMetadataDrop(b.get_or("values", Vec::new())?)
+        }
         "stage.label_drop" => StageConfig::LabelDrop(b.get_or("values", Vec::new())?),
         "stage.label_keep" => StageConfig::LabelKeep(b.get_or("values", Vec::new())?),
         "stage.static_labels" => {
