@@ -75,7 +75,7 @@ fn unimplemented_components_are_named() {
         r#"prometheus.exporter.self "self" { }
 
 declare "d" {
-  loki.echo "e" { }
+  loki.source.journal "e" { forward_to = [] }
 }
 
 livedebugging { }
@@ -88,7 +88,7 @@ livedebugging { }
     assert_eq!(code, Some(1), "{stderr}");
     for (line, name) in [
         (1, "prometheus.exporter.self"),
-        (4, "loki.echo"),
+        (4, "loki.source.journal"),
         (7, "livedebugging"),
     ] {
         let needle = format!("Error: {config}:{line}:");

@@ -4,6 +4,7 @@
 //! the `alloy-otelcol` crate (module `otelcol`).
 
 mod local_file;
+pub mod loki;
 pub(crate) mod otelcol;
 pub(crate) mod prometheus;
 
@@ -17,7 +18,8 @@ pub fn register_builtin(registry: &mut Registry) {
         .into_iter()
         .flatten()
         .chain(otelcol::registrations())
-        .chain(prometheus::registrations());
+        .chain(prometheus::registrations())
+        .chain(loki::registrations());
     for registration in registrations {
         if let Err(error) = registry.register(registration) {
             tracing::error!(err = %error, "registering a builtin component");

@@ -207,8 +207,9 @@ prometheus.scrape "s" {
   forward_to = []
 }
 declare "d" {
-  loki.write "w" {
-    endpoint { url = "http://x" }
+  loki.source.file "w" {
+    targets    = []
+    forward_to = []
   }
   d2 "x" { }
 }
@@ -222,7 +223,11 @@ livedebugging { }
             .collect();
         assert_eq!(
             names,
-            ["prometheus.scrape@3", "loki.write@8", "livedebugging@14"]
+            [
+                "prometheus.scrape@3",
+                "loki.source.file@8",
+                "livedebugging@15"
+            ]
         );
     }
 }

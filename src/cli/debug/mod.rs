@@ -2,6 +2,7 @@
 //! running configuration. Each tool is its own module with one variant
 //! here.
 
+mod process;
 mod relabel;
 
 use std::process::ExitCode;
@@ -18,10 +19,13 @@ pub struct DebugArgs {
 enum DebugCommand {
     /// Apply `rule` blocks to example targets and print the result.
     Relabel(relabel::RelabelArgs),
+    /// Run `loki.process` stages on log entries (JSON lines).
+    Process(process::ProcessArgs),
 }
 
 pub fn run(args: DebugArgs) -> ExitCode {
     match args.command {
         DebugCommand::Relabel(args) => relabel::run(args),
+        DebugCommand::Process(args) => process::run(args),
     }
 }

@@ -1,0 +1,5 @@
+//! Sources: where entries enter a pipeline.
+//!
+//! * [`api`]: Loki's push API (`loki.source.api`).
+
+pub mod api;
