@@ -532,6 +532,8 @@ mod tests {
             format: AtomicU8::new(LogFormat::Logfmt as u8),
             buffer: Mutex::new(Vec::new()),
             out: Mutex::new(Box::new(sink.clone())),
+            tee: Mutex::new(None),
+            tee_dropped: std::sync::atomic::AtomicU64::new(0),
         });
         let subscriber = tracing_subscriber::registry().with(AlloyLayer { state });
         tracing::subscriber::with_default(subscriber, || {
