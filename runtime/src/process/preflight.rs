@@ -202,9 +202,7 @@ mod tests {
             "main.alloy",
             r#"
 local.file "a" { filename = "/etc/hosts" }
-prometheus.scrape "s" {
-  targets    = []
-  forward_to = []
+prometheus.exporter.unix "s" {
 }
 declare "d" {
   loki.write "w" {
@@ -222,7 +220,11 @@ livedebugging { }
             .collect();
         assert_eq!(
             names,
-            ["prometheus.scrape@3", "loki.write@8", "livedebugging@14"]
+            [
+                "prometheus.exporter.unix@3",
+                "loki.write@6",
+                "livedebugging@12"
+            ]
         );
     }
 }
