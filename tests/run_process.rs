@@ -185,12 +185,12 @@ fn endpoints_watching_reloads_and_sigterm() {
     // A config using a component this runtime does not run is refused.
     dir.write(
         "config.alloy",
-        &config(&dir, true, "prometheus.exporter.self \"self\" { }\n"),
+        &config(&dir, true, "prometheus.exporter.unix \"self\" { }\n"),
     );
     let (status, body) = alloy.post("/-/reload");
     assert_eq!(status, 400);
     assert!(
-        body.contains("prometheus.exporter.self is not implemented by this runtime yet"),
+        body.contains("prometheus.exporter.unix is not implemented by this runtime yet"),
         "{body}"
     );
 

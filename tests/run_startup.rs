@@ -72,7 +72,7 @@ fn unimplemented_components_are_named() {
     let dir = TempDir::new("unimplemented");
     let config = dir.write(
         "config.alloy",
-        r#"prometheus.exporter.self "self" { }
+        r#"prometheus.exporter.unix "self" { }
 
 declare "d" {
   loki.source.journal "e" { forward_to = [] }
@@ -87,7 +87,7 @@ livedebugging { }
     let (code, _, stderr) = run_to_end(&run_args(&config, &addr, &storage), LIMIT);
     assert_eq!(code, Some(1), "{stderr}");
     for (line, name) in [
-        (1, "prometheus.exporter.self"),
+        (1, "prometheus.exporter.unix"),
         (4, "loki.source.journal"),
         (7, "livedebugging"),
     ] {

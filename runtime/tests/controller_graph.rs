@@ -255,8 +255,8 @@ fn refused_loads_keep_the_running_graph() {
             "main.alloy:1:1: cannot find the definition of component name \"tst.recorder\"",
         ),
         (
-            "prometheus.scrape \"a\" {\n  targets = []\n  forward_to = []\n}\n",
-            "main.alloy:1:1: component \"prometheus.scrape\" is not implemented by this runtime yet",
+            "prometheus.exporter.unix \"a\" {\n}\n",
+            "main.alloy:1:1: component \"prometheus.exporter.unix\" is not implemented by this runtime yet",
         ),
         (
             "test.recorder {\n}\n",

@@ -202,9 +202,7 @@ mod tests {
             "main.alloy",
             r#"
 local.file "a" { filename = "/etc/hosts" }
-prometheus.scrape "s" {
-  targets    = []
-  forward_to = []
+prometheus.exporter.unix "s" {
 }
 declare "d" {
   loki.source.file "w" {
@@ -224,9 +222,9 @@ livedebugging { }
         assert_eq!(
             names,
             [
-                "prometheus.scrape@3",
-                "loki.source.file@8",
-                "livedebugging@15"
+                "prometheus.exporter.unix@3",
+                "loki.source.file@6",
+                "livedebugging@13"
             ]
         );
     }
