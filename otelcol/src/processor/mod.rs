@@ -2,3 +2,5 @@
 
 pub mod attributes;
 pub mod batch;
+pub mod probabilistic_sampler;
+pub mod tail_sampling;
