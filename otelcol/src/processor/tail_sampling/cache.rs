@@ -56,6 +56,7 @@ impl DecisionCache {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.stamps.len()
     }

@@ -116,7 +116,7 @@ fn fanout(body: &Arguments, signal: &str) -> Result<Fanout> {
     consumers(body, signal, &format!("output.{signal}"))
 }
 
-fn outputs(args: &Arguments) -> Result<Outputs> {
+pub(super) fn outputs(args: &Arguments) -> Result<Outputs> {
     let Some(output) = args.block("output") else {
         return Err(err("missing required block \"output\""));
     };

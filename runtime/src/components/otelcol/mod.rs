@@ -1,7 +1,8 @@
 //! `otelcol.*` components backed by the `alloy-otelcol` crate:
 //! `otelcol.receiver.otlp`, `otelcol.processor.batch`,
 //! `otelcol.processor.attributes`, `otelcol.exporter.otlp`,
-//! `otelcol.exporter.otlphttp` and `otelcol.exporter.debug`.
+//! `otelcol.exporter.otlphttp` and `otelcol.exporter.debug`; the trace
+//! processing components are decoded in `traces.rs`.
 //!
 //! # Why a forwarding consumer
 //! Alloy wires pipelines by reference: `output { traces = [x.input] }`
@@ -31,6 +32,7 @@
 //! gathered.
 
 mod decode;
+mod traces;
 
 pub(crate) use decode::consumers;
 
@@ -65,6 +67,8 @@ pub(super) fn registrations() -> Vec<Registration> {
         Kind::ExporterGrpc,
         Kind::ExporterHttp,
         Kind::ExporterDebug,
+        Kind::TailSampling,
+        Kind::ProbabilisticSampler,
     ]
     .into_iter()
     .filter_map(|kind| {
@@ -202,6 +206,8 @@ enum Kind {
     ExporterGrpc,
     ExporterHttp,
     ExporterDebug,
+    TailSampling,
+    ProbabilisticSampler,
 }
 
 impl Kind {
@@ -213,6 +219,8 @@ impl Kind {
             Kind::ExporterGrpc => "otelcol.exporter.otlp",
             Kind::ExporterHttp => "otelcol.exporter.otlphttp",
             Kind::ExporterDebug => "otelcol.exporter.debug",
+            Kind::TailSampling => "otelcol.processor.tail_sampling",
+            Kind::ProbabilisticSampler => "otelcol.processor.probabilistic_sampler",
         }
     }
 
@@ -262,6 +270,10 @@ impl Kind {
                 decode::exporter_debug(args)?,
                 telemetry,
             ))),
+            Kind::TailSampling => Instance::Trace(traces::tail_sampling(id, args, telemetry)?),
+            Kind::ProbabilisticSampler => {
+                Instance::Trace(traces::probabilistic_sampler(id, args, telemetry)?)
+            }
         })
     }
 }
@@ -275,6 +287,7 @@ enum Instance {
     Grpc(Arc<otel::OtlpGrpcExporter>),
     Http(Arc<otel::OtlpHttpExporter>),
     Debug(Arc<otel::DebugExporter>),
+    Trace(traces::TraceInstance),
 }
 
 impl Instance {
@@ -286,6 +299,7 @@ impl Instance {
             Instance::Grpc(e) => Some(e.clone()),
             Instance::Http(e) => Some(e.clone()),
             Instance::Debug(e) => Some(e.clone()),
+            Instance::Trace(t) => Some(t.consumer()),
         }
     }
 
@@ -295,7 +309,7 @@ impl Instance {
             Instance::Grpc(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Http(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Debug(e) => e.start().await.map_err(|e| e.to_string()),
-            Instance::Batch(_) | Instance::Attributes(_) => Ok(()),
+            Instance::Batch(_) | Instance::Attributes(_) | Instance::Trace(_) => Ok(()),
         }
     }
 
@@ -308,6 +322,7 @@ impl Instance {
             Instance::Grpc(e) => e.shutdown(deadline).await,
             Instance::Http(e) => e.shutdown(deadline).await,
             Instance::Debug(e) => e.shutdown(deadline).await,
+            Instance::Trace(t) => return t.shutdown(deadline).await,
         }
         .map_err(|e| e.to_string())
     }

@@ -1,0 +1,325 @@
+//! Alloy arguments of the trace processing components (issue 17) to
+//! `alloy-otelcol` configs, and their built instances:
+//! `otelcol.processor.tail_sampling` and
+//! `otelcol.processor.probabilistic_sampler`.
+//!
+//! Every argument and block of the catalogue is either decoded here or
+//! refused by name; nothing is silently dropped.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alloy_otelcol as otel;
+use otel::processor::probabilistic_sampler::{
+    AttributeSource, ProbabilisticSampler, ProbabilisticSamplerConfig, SamplerMode,
+};
+use otel::processor::tail_sampling::{
+    PolicyConfig, PolicyKind, TailSamplingConfig, TailSamplingProcessor,
+};
+use otel::Consumer;
+
+use crate::component::{Arguments, ComponentError};
+use crate::value::Object;
+
+type Result<T> = std::result::Result<T, ComponentError>;
+
+fn err(message: impl Into<String>) -> ComponentError {
+    ComponentError::new(message)
+}
+
+fn config_error(e: otel::ConfigError) -> ComponentError {
+    err(e.to_string())
+}
+
+/// A built trace-processing component.
+#[derive(Clone)]
+pub(super) enum TraceInstance {
+    TailSampling(Arc<TailSamplingProcessor>),
+    ProbabilisticSampler(Arc<ProbabilisticSampler>),
+}
+
+impl TraceInstance {
+    pub(super) fn consumer(&self) -> Arc<dyn Consumer> {
+        match self {
+            TraceInstance::TailSampling(p) => p.clone(),
+            TraceInstance::ProbabilisticSampler(p) => p.clone(),
+        }
+    }
+
+    pub(super) async fn shutdown(&self, deadline: Instant) -> std::result::Result<(), String> {
+        match self {
+            TraceInstance::TailSampling(p) => p.shutdown(deadline).await,
+            TraceInstance::ProbabilisticSampler(p) => p.shutdown(deadline).await,
+        }
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// `debug_metrics`: `disable_high_cardinality_metrics` concerns none of
+/// these components' metrics; `level` is refused.
+fn debug_metrics(args: &Arguments) -> Result<()> {
+    if let Some(b) = args.block("debug_metrics") {
+        if b.body.attribute("level").is_some() {
+            return Err(err(
+                "debug_metrics.level is not supported by this runtime yet",
+            ));
+        }
+        let _: bool = b.body.get_or("disable_high_cardinality_metrics", true)?;
+    }
+    Ok(())
+}
+
+/// `otelcol.processor.tail_sampling`.
+pub(super) fn tail_sampling(
+    id: &str,
+    args: &Arguments,
+    telemetry: &otel::Registry,
+) -> Result<TraceInstance> {
+    debug_metrics(args)?;
+    let d = TailSamplingConfig::default();
+    let after_root: Duration = args.get_or("decision_wait_after_root_received", Duration::ZERO)?;
+    if !after_root.is_zero() {
+        return Err(err(
+            "decision_wait_after_root_received is not supported by this runtime yet",
+        ));
+    }
+    if args.get_or("block_on_overflow", false)? {
+        return Err(err("block_on_overflow is not supported by this runtime yet"));
+    }
+    if args.get_or::<i64>("maximum_trace_size_bytes", 0)? != 0 {
+        return Err(err(
+            "maximum_trace_size_bytes is not supported by this runtime yet",
+        ));
+    }
+    let num_traces: i64 = args.get_or("num_traces", d.num_traces as i64)?;
+    let expected: i64 = args.get_or("expected_new_traces_per_sec", 0)?;
+    let (mut sampled_cache_size, mut non_sampled_cache_size) = (0usize, 0usize);
+    if let Some(cache) = args.get::<Object>("decision_cache")? {
+        for (key, value) in cache.iter() {
+            let size = value
+                .as_number()
+                .map(|n| n.as_i64())
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    err(format!(
+                        "decision_cache.{key}: expected a non-negative number"
+                    ))
+                })? as usize;
+            match key {
+                "sampled_cache_size" => sampled_cache_size = size,
+                "non_sampled_cache_size" => non_sampled_cache_size = size,
+                other => {
+                    return Err(err(format!(
+                        "decision_cache: unknown key {other:?} (sampled_cache_size, non_sampled_cache_size)"
+                    )))
+                }
+            }
+        }
+    }
+    let policies = args
+        .blocks_named("policy")
+        .map(|b| policy(&b.body, "policy", 0))
+        .collect::<Result<Vec<_>>>()?;
+    let cfg = TailSamplingConfig {
+        decision_wait: args.get_or("decision_wait", d.decision_wait)?,
+        num_traces: u64::try_from(num_traces)
+            .map_err(|_| err("num_traces must be greater than zero"))?,
+        expected_new_traces_per_sec: u64::try_from(expected).unwrap_or(0),
+        sample_on_first_match: args.get_or("sample_on_first_match", false)?,
+        drop_pending_traces_on_shutdown: args.get_or("drop_pending_traces_on_shutdown", false)?,
+        sampled_cache_size,
+        non_sampled_cache_size,
+        policies,
+        ..d
+    };
+    let outputs = super::decode::outputs(args)?;
+    TailSamplingProcessor::new(id, cfg, outputs.traces, telemetry)
+        .map(TraceInstance::TailSampling)
+        .map_err(config_error)
+}
+
+/// The sub-block of a policy for its type; absent means upstream's zero
+/// values (so `always_sample` needs none).
+fn sub<'a>(body: &'a Arguments, name: &str) -> Option<&'a Arguments> {
+    body.block(name).map(|b| &b.body)
+}
+
+/// One policy (or sub-policy) block. `depth` stops `and`/`not`/`drop`
+/// nesting where the schema stops it.
+fn policy(body: &Arguments, what: &str, depth: usize) -> Result<PolicyConfig> {
+    let name: String = body.require("name")?;
+    let kind: String = body.require("type")?;
+    let ctx = |e: ComponentError| err(format!("{what} {name:?}: {}", e.message()));
+    let empty = Arguments::default();
+    let block = |n: &str| sub(body, n).unwrap_or(&empty);
+    let sub_policies = |n: &str, inner: &str| -> Result<Vec<PolicyConfig>> {
+        sub(body, n)
+            .map(|b| {
+                b.blocks_named(inner)
+                    .map(|p| policy(&p.body, inner, depth + 1))
+                    .collect()
+            })
+            .unwrap_or(Ok(Vec::new()))
+    };
+    let kind = match kind.as_str() {
+        "always_sample" => PolicyKind::AlwaysSample,
+        "latency" => {
+            let b = block("latency");
+            PolicyKind::Latency {
+                threshold_ms: b.get_or("threshold_ms", 0)?,
+                upper_threshold_ms: b.get_or("upper_threshold_ms", 0)?,
+            }
+        }
+        "numeric_attribute" => {
+            let b = block("numeric_attribute");
+            PolicyKind::NumericAttribute {
+                key: b.get_or("key", String::new())?,
+                min_value: b.get_or("min_value", 0)?,
+                max_value: b.get_or("max_value", 0)?,
+                invert_match: b.get_or("invert_match", false)?,
+            }
+        }
+        "probabilistic" => {
+            let b = block("probabilistic");
+            PolicyKind::Probabilistic {
+                hash_salt: b.get_or("hash_salt", String::new())?,
+                sampling_percentage: b.get_or("sampling_percentage", 0.0)?,
+            }
+        }
+        "status_code" => PolicyKind::StatusCode {
+            status_codes: block("status_code").get_or("status_codes", Vec::new())?,
+        },
+        "string_attribute" => {
+            let b = block("string_attribute");
+            // cache_max_size bounds upstream's regex result cache; the
+            // regex set here is matched directly and needs no cache.
+            let _: Option<crate::value::Value> = b.get("cache_max_size")?;
+            PolicyKind::StringAttribute {
+                key: b.get_or("key", String::new())?,
+                values: b.get_or("values", Vec::new())?,
+                enabled_regex_matching: b.get_or("enabled_regex_matching", false)?,
+                invert_match: b.get_or("invert_match", false)?,
+            }
+        }
+        "rate_limiting" => {
+            let b = block("rate_limiting");
+            PolicyKind::RateLimiting {
+                spans_per_second: b.get_or("spans_per_second", 0)?,
+                burst_capacity: b.get_or("burst_capacity", 0)?,
+            }
+        }
+        "bytes_limiting" => {
+            let b = block("bytes_limiting");
+            PolicyKind::BytesLimiting {
+                bytes_per_second: b.get_or("bytes_per_second", 0)?,
+                burst_capacity: b.get_or("burst_capacity", 0)?,
+            }
+        }
+        "span_count" => {
+            let b = block("span_count");
+            PolicyKind::SpanCount {
+                min_spans: b.get_or("min_spans", 0)?,
+                max_spans: b.get_or("max_spans", 0)?,
+            }
+        }
+        "trace_state" => {
+            let b = block("trace_state");
+            PolicyKind::TraceState {
+                key: b.get_or("key", String::new())?,
+                values: b.get_or("values", Vec::new())?,
+            }
+        }
+        "boolean_attribute" => {
+            let b = block("boolean_attribute");
+            PolicyKind::BooleanAttribute {
+                key: b.get_or("key", String::new())?,
+                value: b.get_or("value", false)?,
+                invert_match: b.get_or("invert_match", false)?,
+            }
+        }
+        "ottl_condition" => {
+            return Err(err(format!(
+                "{what} {name:?}: type \"ottl_condition\" is not supported by this runtime yet (OTTL is not implemented)"
+            )))
+        }
+        "and" if depth < 2 => PolicyKind::And(sub_policies("and", "and_sub_policy").map_err(ctx)?),
+        "not" if depth < 2 => {
+            let inner = sub(body, "not")
+                .and_then(|b| b.block("not_sub_policy"))
+                .ok_or_else(|| err(format!("{what} {name:?}: type \"not\" needs a not {{ not_sub_policy {{ ... }} }} block")))?;
+            PolicyKind::Not(Box::new(policy(&inner.body, "not_sub_policy", depth + 1)?))
+        }
+        "drop" if depth == 0 => {
+            PolicyKind::Drop(sub_policies("drop", "drop_sub_policy").map_err(ctx)?)
+        }
+        "composite" if depth == 0 => {
+            let b = block("composite");
+            PolicyKind::Composite {
+                max_total_spans_per_second: b.get_or("max_total_spans_per_second", 0)?,
+                policy_order: b.get_or("policy_order", Vec::new())?,
+                sub_policies: b
+                    .blocks_named("composite_sub_policy")
+                    .map(|p| policy(&p.body, "composite_sub_policy", depth + 1))
+                    .collect::<Result<_>>()?,
+                rate_allocation: b
+                    .blocks_named("rate_allocation")
+                    .map(|r| Ok((r.body.require("policy")?, r.body.require("percent")?)))
+                    .collect::<Result<_>>()?,
+            }
+        }
+        other => {
+            return Err(err(format!(
+                "{what} {name:?}: unknown sampling policy type {other:?}"
+            )))
+        }
+    };
+    Ok(PolicyConfig { name, kind })
+}
+
+/// `otelcol.processor.probabilistic_sampler`.
+pub(super) fn probabilistic_sampler(
+    id: &str,
+    args: &Arguments,
+    telemetry: &otel::Registry,
+) -> Result<TraceInstance> {
+    debug_metrics(args)?;
+    let d = ProbabilisticSamplerConfig::default();
+    let mode = match args.get::<String>("mode")? {
+        Some(text) => SamplerMode::parse(&text).map_err(config_error)?,
+        None => None,
+    };
+    let source: String = args.get_or("attribute_source", "traceID".to_owned())?;
+    let attribute_source = match source.as_str() {
+        "traceID" | "" => AttributeSource::TraceId,
+        "record" => AttributeSource::Record,
+        other => {
+            return Err(err(format!(
+                "invalid attribute source: {other}. Expected: traceID or record"
+            )))
+        }
+    };
+    let precision: i64 = args.get_or("sampling_precision", i64::from(d.sampling_precision))?;
+    let cfg = ProbabilisticSamplerConfig {
+        sampling_percentage: args.get_or("sampling_percentage", 0.0f32)?,
+        hash_seed: args.get_or("hash_seed", 0u32)?,
+        mode,
+        fail_closed: args.get_or("fail_closed", true)?,
+        sampling_precision: u8::try_from(precision).map_err(|_| {
+            err(format!(
+                "sampling precision is too great, should be <= 14: {precision}"
+            ))
+        })?,
+        attribute_source,
+        from_attribute: args.get_or("from_attribute", String::new())?,
+        sampling_priority: args.get_or("sampling_priority", String::new())?,
+    };
+    let outputs = super::decode::outputs(args)?;
+    if !outputs.metrics.is_empty() {
+        return Err(err(
+            "output.metrics: otelcol.processor.probabilistic_sampler does not emit metrics",
+        ));
+    }
+    ProbabilisticSampler::new(id, cfg, outputs, telemetry)
+        .map(TraceInstance::ProbabilisticSampler)
+        .map_err(config_error)
+}

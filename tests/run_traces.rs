@@ -1,0 +1,233 @@
+//! `alloy run` trace processing against the OpenTelemetry Python SDK: a
+//! known mix of traces goes through `otelcol.processor.tail_sampling` with
+//! the config that keeps errors and slow traces and samples 10 % of the
+//! rest, and through `otelcol.processor.probabilistic_sampler` at 10 %;
+//! each sink must receive exactly the traces the policies keep, each
+//! complete.
+//!
+//! Skipped (a "skipped:" line) without the Python SDK unless
+//! `ALLOY_REQUIRE_PEERS=1`.
+
+mod run_support;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy_otelcol::processor::probabilistic_sampler::threshold::{trace_id_randomness, Threshold};
+use alloy_otelcol::processor::tail_sampling::policy::{fnv64a, ratio_threshold};
+use alloy_otelcol::testing::Sink;
+use alloy_otelcol::{GrpcServerConfig, OtlpReceiver, OtlpReceiverConfig, Outputs, Registry};
+use run_support::{eventually, free_port, peers_available, Alloy, TempDir};
+
+/// Runs `trace_mix.py` and returns (trace id hex -> (spans, kind)).
+fn send_mix(endpoint: &str, traces: usize) -> BTreeMap<String, (u64, String)> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("otelcol/tests/peers/trace_mix.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args(["--endpoint", endpoint, "--traces", &traces.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run the python peer");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "peer failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("{}")).expect("peer JSON");
+    assert_eq!(v["failed"], 0, "{v}");
+    v["traces"]
+        .as_object()
+        .expect("traces")
+        .iter()
+        .map(|(id, t)| {
+            (
+                id.clone(),
+                (
+                    t["spans"].as_u64().unwrap_or(0),
+                    t["kind"].as_str().unwrap_or("").to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn unhex(id: &str) -> Vec<u8> {
+    (0..id.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&id[i..i + 2], 16).unwrap_or(0))
+        .collect()
+}
+
+/// Spans received per trace id (hex).
+fn received(sink: &Sink) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for t in sink.traces.lock().expect("lock").iter() {
+        for rs in &t.resource_spans {
+            for ss in &rs.scope_spans {
+                for s in &ss.spans {
+                    let id: String = s.trace_id.iter().map(|b| format!("{b:02x}")).collect();
+                    *out.entry(id).or_default() += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+async fn sink_on(port: u16, sink: &Arc<Sink>) -> OtlpReceiver {
+    let receiver = OtlpReceiver::new(
+        "test.sink",
+        OtlpReceiverConfig {
+            grpc: Some(GrpcServerConfig {
+                endpoint: format!("127.0.0.1:{port}"),
+                ..Default::default()
+            }),
+            http: None,
+        },
+        Outputs::all(vec![sink.clone()]),
+        &Registry::new(),
+    );
+    receiver.start().await.expect("start the sink");
+    receiver
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_sdk_mix_keeps_errors_slow_and_ten_percent_each_complete() {
+    if !peers_available() {
+        return;
+    }
+    let (tail_port, prob_port, in_port) = (free_port(), free_port(), free_port());
+    let tail_sink = Arc::new(Sink::new());
+    let prob_sink = Arc::new(Sink::new());
+    let _tail = sink_on(tail_port, &tail_sink).await;
+    let _prob = sink_on(prob_port, &prob_sink).await;
+
+    let dir = TempDir::new("run-traces-mix");
+    let config = dir.write(
+        "config.alloy",
+        &format!(
+            r#"otelcol.receiver.otlp "in" {{
+  grpc {{
+    endpoint = "127.0.0.1:{in_port}"
+  }}
+  output {{
+    traces = [otelcol.processor.tail_sampling.keep.input, otelcol.processor.probabilistic_sampler.ten.input]
+  }}
+}}
+
+otelcol.processor.tail_sampling "keep" {{
+  decision_wait  = "2s"
+  num_traces     = 5000
+  decision_cache = {{ sampled_cache_size = 5000, non_sampled_cache_size = 5000 }}
+
+  policy {{
+    name = "errors"
+    type = "status_code"
+    status_code {{
+      status_codes = ["ERROR"]
+    }}
+  }}
+  policy {{
+    name = "slow"
+    type = "latency"
+    latency {{
+      threshold_ms = 500
+    }}
+  }}
+  policy {{
+    name = "ten-percent"
+    type = "probabilistic"
+    probabilistic {{
+      sampling_percentage = 10
+    }}
+  }}
+
+  output {{
+    traces = [otelcol.exporter.otlp.tail.input]
+  }}
+}}
+
+otelcol.processor.probabilistic_sampler "ten" {{
+  sampling_percentage = 10
+  output {{
+    traces = [otelcol.exporter.otlp.prob.input]
+  }}
+}}
+
+otelcol.exporter.otlp "tail" {{
+  client {{
+    endpoint = "127.0.0.1:{tail_port}"
+    tls {{
+      insecure = true
+    }}
+  }}
+}}
+
+otelcol.exporter.otlp "prob" {{
+  client {{
+    endpoint = "127.0.0.1:{prob_port}"
+    tls {{
+      insecure = true
+    }}
+  }}
+}}
+"#
+        ),
+    );
+    let mut alloy = Alloy::start(&dir, &config, &[]);
+    alloy.wait_ready();
+
+    let sent = tokio::task::spawn_blocking(move || send_mix(&format!("127.0.0.1:{in_port}"), 400))
+        .await
+        .expect("peer task");
+    assert_eq!(sent.len(), 400);
+
+    let salt_threshold = ratio_threshold(0.1);
+    let tail_expected: BTreeMap<String, u64> = sent
+        .iter()
+        .filter(|(id, (_, kind))| {
+            kind != "normal" || fnv64a(&[b"default-hash-seed", &unhex(id)]) <= salt_threshold
+        })
+        .map(|(id, (n, _))| (id.clone(), *n))
+        .collect();
+    let th = Threshold::from_probability(0.1, 4).expect("range");
+    let prob_expected: BTreeMap<String, u64> = sent
+        .iter()
+        .filter(|(id, _)| th.should_sample(trace_id_randomness(&unhex(id))))
+        .map(|(id, (n, _))| (id.clone(), *n))
+        .collect();
+    let normal_kept = tail_expected.len()
+        - sent.values().filter(|(_, kind)| kind != "normal").count();
+    assert!(normal_kept > 5, "the 10 % share keeps some normal traces");
+
+    let want = tail_expected.values().sum::<u64>();
+    let settled = eventually(Duration::from_secs(30), || {
+        received(&tail_sink).values().sum::<u64>() >= want
+            && received(&prob_sink).values().sum::<u64>() >= prob_expected.values().sum::<u64>()
+    });
+    assert!(settled, "sinks did not fill; alloy log:\n{}", alloy.stderr());
+    // Another decision round must not add anything.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(received(&tail_sink), tail_expected);
+    assert_eq!(received(&prob_sink), prob_expected);
+
+    let (_, text) = alloy.get("/metrics");
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("otelcol_processor_tail_sampling_global_count_traces_sampled_total")
+                && l.contains("sampled=\"true\"")
+        })
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        line.ends_with(&format!(" {}", tail_expected.len())),
+        "{line}\n{text}"
+    );
+}
