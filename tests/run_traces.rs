@@ -231,3 +231,167 @@ otelcol.exporter.otlp "prob" {{
         "{line}\n{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_sdk_spans_pass_memory_limiter_and_span_processor() {
+    if !peers_available() {
+        return;
+    }
+    let (sink_port, in_port) = (free_port(), free_port());
+    let sink = Arc::new(Sink::new());
+    let _sink = sink_on(sink_port, &sink).await;
+    let dir = TempDir::new("run-traces-span");
+    let config = dir.write(
+        "config.alloy",
+        &format!(
+            r#"otelcol.receiver.otlp "in" {{
+  grpc {{
+    endpoint = "127.0.0.1:{in_port}"
+  }}
+  output {{
+    traces = [otelcol.processor.memory_limiter.guard.input]
+  }}
+}}
+
+otelcol.processor.memory_limiter "guard" {{
+  check_interval   = "100ms"
+  limit_percentage = 95
+  output {{
+    traces = [otelcol.processor.span.names.input]
+  }}
+}}
+
+otelcol.processor.span "names" {{
+  name {{
+    to_attributes {{
+      rules = ["^child-(?P<trace_index>\\d+)-(?P<child_index>\\d+)$"]
+    }}
+  }}
+  status {{
+    code = "Ok"
+  }}
+  exclude {{
+    match_type = "regexp"
+    span_names = ["^root-"]
+  }}
+  output {{
+    traces = [otelcol.exporter.otlp.sink.input]
+  }}
+}}
+
+otelcol.exporter.otlp "sink" {{
+  client {{
+    endpoint = "127.0.0.1:{sink_port}"
+    tls {{
+      insecure = true
+    }}
+  }}
+}}
+"#
+        ),
+    );
+    let mut alloy = Alloy::start(&dir, &config, &[]);
+    alloy.wait_ready();
+    let sent = tokio::task::spawn_blocking(move || send_mix(&format!("127.0.0.1:{in_port}"), 20))
+        .await
+        .expect("peer task");
+    let want: u64 = sent.values().map(|(n, _)| n).sum();
+    assert!(
+        eventually(Duration::from_secs(20), || sink.items(alloy_otelcol::SignalKind::Traces) >= want),
+        "{}",
+        alloy.stderr()
+    );
+    let spans: Vec<_> = sink
+        .traces
+        .lock()
+        .expect("lock")
+        .iter()
+        .flat_map(|t| t.resource_spans.clone())
+        .flat_map(|rs| rs.scope_spans)
+        .flat_map(|ss| ss.spans)
+        .collect();
+    let children: Vec<_> = spans.iter().filter(|s| !s.name.starts_with("root-")).collect();
+    assert_eq!(children.len() as u64, want - sent.len() as u64);
+    for c in &children {
+        assert_eq!(c.name, "child-{trace_index}-{child_index}");
+        assert!(c.attributes.iter().any(|kv| kv.key == "trace_index"));
+        assert_eq!(c.status.as_ref().map(|s| s.code), Some(1), "status Ok");
+    }
+    // Roots are excluded: untouched.
+    assert!(spans
+        .iter()
+        .filter(|s| s.name.starts_with("root-"))
+        .all(|s| s.status.as_ref().is_none_or(|st| st.code == 0)));
+}
+
+/// What is not implemented fails the component with a message naming it.
+#[test]
+fn unsupported_trace_arguments_are_refused_by_name() {
+    let cases = [
+        (
+            r#"otelcol.processor.tail_sampling "t" {
+  policy {
+    name = "o"
+    type = "ottl_condition"
+    ottl_condition {
+      error_mode = "ignore"
+      span       = ["attributes[\"x\"] == 1"]
+    }
+  }
+  output {}
+}"#,
+            "type \"ottl_condition\" is not supported by this runtime yet",
+        ),
+        (
+            r#"otelcol.processor.tail_sampling "t" {
+  block_on_overflow = true
+  policy {
+    name = "all"
+    type = "always_sample"
+  }
+  output {}
+}"#,
+            "block_on_overflow is not supported by this runtime yet",
+        ),
+        (
+            r#"otelcol.processor.probabilistic_sampler "p" {
+  sampling_percentage = -3
+  output {}
+}"#,
+            "sampling rate is negative",
+        ),
+        (
+            r#"otelcol.processor.span "s" {
+  output {}
+}"#,
+            "must be specified",
+        ),
+        (
+            r#"otelcol.processor.memory_limiter "m" {
+  check_interval = "1s"
+  output {}
+}"#,
+            "'limit_mib' or 'limit_percentage' must be greater than zero",
+        ),
+    ];
+    for (config, message) in cases {
+        let dir = TempDir::new("run-traces-refused");
+        let path = dir.write("config.alloy", config);
+        let addr = format!("127.0.0.1:{}", free_port());
+        let storage = dir.path().join("data").display().to_string();
+        let path = path.display().to_string();
+        let (code, _, stderr) = run_support::run_to_end(
+            &[
+                "run",
+                &path,
+                "--server.http.listen-addr",
+                &addr,
+                "--storage.path",
+                &storage,
+            ],
+            Duration::from_secs(30),
+        );
+        assert_eq!(code, Some(1), "{config}\n{stderr}");
+        assert!(stderr.contains(message), "{message}\n{stderr}");
+    }
+}

@@ -375,7 +375,7 @@ fn attribute_matches(body: &Arguments, name: &str) -> Result<Vec<AttributeMatch>
         .collect()
 }
 
-fn match_config(args: &Arguments, name: &str) -> Result<Option<MatchConfig>> {
+pub(super) fn match_config(args: &Arguments, name: &str) -> Result<Option<MatchConfig>> {
     let Some(block) = args.block(name) else {
         return Ok(None);
     };

@@ -69,6 +69,8 @@ pub(super) fn registrations() -> Vec<Registration> {
         Kind::ExporterDebug,
         Kind::TailSampling,
         Kind::ProbabilisticSampler,
+        Kind::Span,
+        Kind::MemoryLimiter,
     ]
     .into_iter()
     .filter_map(|kind| {
@@ -208,6 +210,8 @@ enum Kind {
     ExporterDebug,
     TailSampling,
     ProbabilisticSampler,
+    Span,
+    MemoryLimiter,
 }
 
 impl Kind {
@@ -221,6 +225,8 @@ impl Kind {
             Kind::ExporterDebug => "otelcol.exporter.debug",
             Kind::TailSampling => "otelcol.processor.tail_sampling",
             Kind::ProbabilisticSampler => "otelcol.processor.probabilistic_sampler",
+            Kind::Span => "otelcol.processor.span",
+            Kind::MemoryLimiter => "otelcol.processor.memory_limiter",
         }
     }
 
@@ -274,6 +280,8 @@ impl Kind {
             Kind::ProbabilisticSampler => {
                 Instance::Trace(traces::probabilistic_sampler(id, args, telemetry)?)
             }
+            Kind::Span => Instance::Trace(traces::span(id, args, telemetry)?),
+            Kind::MemoryLimiter => Instance::Trace(traces::memory_limiter(id, args, telemetry)?),
         })
     }
 }

@@ -1,7 +1,8 @@
 //! Alloy arguments of the trace processing components (issue 17) to
 //! `alloy-otelcol` configs, and their built instances:
-//! `otelcol.processor.tail_sampling` and
-//! `otelcol.processor.probabilistic_sampler`.
+//! `otelcol.processor.tail_sampling`,
+//! `otelcol.processor.probabilistic_sampler`, `otelcol.processor.span` and
+//! `otelcol.processor.memory_limiter`.
 //!
 //! Every argument and block of the catalogue is either decoded here or
 //! refused by name; nothing is silently dropped.
@@ -13,6 +14,8 @@ use alloy_otelcol as otel;
 use otel::processor::probabilistic_sampler::{
     AttributeSource, ProbabilisticSampler, ProbabilisticSamplerConfig, SamplerMode,
 };
+use otel::processor::memory_limiter::{MemoryLimiter, MemoryLimiterConfig};
+use otel::processor::span::{SpanConfig, SpanProcessor, StatusConfig, ToAttributes};
 use otel::processor::tail_sampling::{
     PolicyConfig, PolicyKind, TailSamplingConfig, TailSamplingProcessor,
 };
@@ -36,6 +39,8 @@ fn config_error(e: otel::ConfigError) -> ComponentError {
 pub(super) enum TraceInstance {
     TailSampling(Arc<TailSamplingProcessor>),
     ProbabilisticSampler(Arc<ProbabilisticSampler>),
+    Span(Arc<SpanProcessor>),
+    MemoryLimiter(Arc<MemoryLimiter>),
 }
 
 impl TraceInstance {
@@ -43,6 +48,8 @@ impl TraceInstance {
         match self {
             TraceInstance::TailSampling(p) => p.clone(),
             TraceInstance::ProbabilisticSampler(p) => p.clone(),
+            TraceInstance::Span(p) => p.clone(),
+            TraceInstance::MemoryLimiter(p) => p.clone(),
         }
     }
 
@@ -50,6 +57,8 @@ impl TraceInstance {
         match self {
             TraceInstance::TailSampling(p) => p.shutdown(deadline).await,
             TraceInstance::ProbabilisticSampler(p) => p.shutdown(deadline).await,
+            TraceInstance::Span(p) => p.shutdown(deadline).await,
+            TraceInstance::MemoryLimiter(p) => p.shutdown(deadline).await,
         }
         .map_err(|e| e.to_string())
     }
@@ -321,5 +330,84 @@ pub(super) fn probabilistic_sampler(
     }
     ProbabilisticSampler::new(id, cfg, outputs, telemetry)
         .map(TraceInstance::ProbabilisticSampler)
+        .map_err(config_error)
+}
+
+/// Outputs for a traces-only processor: other signals are refused by name.
+fn traces_only(args: &Arguments, component: &str) -> Result<otel::Outputs> {
+    let outputs = super::decode::outputs(args)?;
+    for (signal, fanout) in [("metrics", &outputs.metrics), ("logs", &outputs.logs)] {
+        if !fanout.is_empty() {
+            return Err(err(format!(
+                "output.{signal}: {component} only processes traces"
+            )));
+        }
+    }
+    Ok(outputs)
+}
+
+/// `otelcol.processor.span`.
+pub(super) fn span(id: &str, args: &Arguments, telemetry: &otel::Registry) -> Result<TraceInstance> {
+    debug_metrics(args)?;
+    let mut cfg = SpanConfig {
+        include: super::decode::match_config(args, "include")?,
+        exclude: super::decode::match_config(args, "exclude")?,
+        ..Default::default()
+    };
+    if let Some(name) = args.block("name") {
+        let b = &name.body;
+        cfg.from_attributes = b.get_or("from_attributes", Vec::new())?;
+        cfg.separator = b.get_or("separator", String::new())?;
+        cfg.to_attributes = b
+            .block("to_attributes")
+            .map(|t| -> Result<ToAttributes> {
+                Ok(ToAttributes {
+                    rules: t.body.require("rules")?,
+                    break_after_match: t.body.get_or("break_after_match", false)?,
+                    keep_original_name: t.body.get_or("keep_original_name", false)?,
+                })
+            })
+            .transpose()?;
+    }
+    cfg.status = args
+        .block("status")
+        .map(|s| -> Result<StatusConfig> {
+            Ok(StatusConfig {
+                code: s.body.require("code")?,
+                description: s.body.get_or("description", String::new())?,
+            })
+        })
+        .transpose()?;
+    let outputs = traces_only(args, "otelcol.processor.span")?;
+    SpanProcessor::new(id, cfg, outputs, telemetry)
+        .map(TraceInstance::Span)
+        .map_err(config_error)
+}
+
+/// `otelcol.processor.memory_limiter`.
+pub(super) fn memory_limiter(
+    id: &str,
+    args: &Arguments,
+    telemetry: &otel::Registry,
+) -> Result<TraceInstance> {
+    debug_metrics(args)?;
+    let size = |name: &str| -> Result<Option<u64>> {
+        match args.get::<String>(name)? {
+            None => Ok(None),
+            Some(text) => super::decode::parse_bytes(&text)
+                .map(|b| Some(b as u64))
+                .ok_or_else(|| err(format!("invalid {name} {text:?}: not a size"))),
+        }
+    };
+    let cfg = MemoryLimiterConfig {
+        check_interval: args.require("check_interval")?,
+        limit: size("limit")?.unwrap_or(0),
+        spike_limit: size("spike_limit")?,
+        limit_percentage: args.get_or("limit_percentage", 0u32)?,
+        spike_limit_percentage: args.get_or("spike_limit_percentage", 0u32)?,
+    };
+    let outputs = super::decode::outputs(args)?;
+    MemoryLimiter::new(id, cfg, outputs, telemetry)
+        .map(TraceInstance::MemoryLimiter)
         .map_err(config_error)
 }
