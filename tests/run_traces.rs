@@ -233,7 +233,7 @@ otelcol.exporter.otlp "prob" {{
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_sdk_spans_pass_memory_limiter_and_span_processor() {
+async fn python_sdk_spans_pass_memory_limiter_span_processor_and_spanlogs() {
     if !peers_available() {
         return;
     }
@@ -249,7 +249,15 @@ async fn python_sdk_spans_pass_memory_limiter_and_span_processor() {
     endpoint = "127.0.0.1:{in_port}"
   }}
   output {{
-    traces = [otelcol.processor.memory_limiter.guard.input]
+    traces = [otelcol.processor.memory_limiter.guard.input, otelcol.connector.spanlogs.auto.input]
+  }}
+}}
+
+otelcol.connector.spanlogs "auto" {{
+  roots  = true
+  labels = ["svc"]
+  output {{
+    logs = [otelcol.exporter.otlp.sink.input]
   }}
 }}
 
@@ -316,6 +324,32 @@ otelcol.exporter.otlp "sink" {{
         assert_eq!(c.name, "child-{trace_index}-{child_index}");
         assert!(c.attributes.iter().any(|kv| kv.key == "trace_index"));
         assert_eq!(c.status.as_ref().map(|s| s.code), Some(1), "status Ok");
+    }
+    // spanlogs: one line per root span, as Alloy writes it.
+    assert!(
+        eventually(Duration::from_secs(10), || sink.items(alloy_otelcol::SignalKind::Logs) >= sent.len() as u64),
+        "{}",
+        alloy.stderr()
+    );
+    let bodies: Vec<String> = sink
+        .logs
+        .lock()
+        .expect("lock")
+        .iter()
+        .flat_map(|l| l.resource_logs.clone())
+        .flat_map(|rl| rl.scope_logs)
+        .flat_map(|sl| sl.log_records)
+        .filter_map(|r| match r.body.and_then(|b| b.value) {
+            Some(opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(s)) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bodies.len(), sent.len());
+    for (id, _) in sent.iter() {
+        assert!(
+            bodies.iter().any(|b| b.starts_with("span=root-") && b.ends_with(&format!(" svc=trace-mix tid={id}"))),
+            "no root line for {id}: {bodies:?}"
+        );
     }
     // Roots are excluded: untouched.
     assert!(spans

@@ -71,6 +71,7 @@ pub(super) fn registrations() -> Vec<Registration> {
         Kind::ProbabilisticSampler,
         Kind::Span,
         Kind::MemoryLimiter,
+        Kind::SpanLogs,
     ]
     .into_iter()
     .filter_map(|kind| {
@@ -212,6 +213,7 @@ enum Kind {
     ProbabilisticSampler,
     Span,
     MemoryLimiter,
+    SpanLogs,
 }
 
 impl Kind {
@@ -227,6 +229,7 @@ impl Kind {
             Kind::ProbabilisticSampler => "otelcol.processor.probabilistic_sampler",
             Kind::Span => "otelcol.processor.span",
             Kind::MemoryLimiter => "otelcol.processor.memory_limiter",
+            Kind::SpanLogs => "otelcol.connector.spanlogs",
         }
     }
 
@@ -282,6 +285,7 @@ impl Kind {
             }
             Kind::Span => Instance::Trace(traces::span(id, args, telemetry)?),
             Kind::MemoryLimiter => Instance::Trace(traces::memory_limiter(id, args, telemetry)?),
+            Kind::SpanLogs => Instance::Trace(traces::spanlogs(args)?),
         })
     }
 }

@@ -14,6 +14,7 @@ use alloy_otelcol as otel;
 use otel::processor::probabilistic_sampler::{
     AttributeSource, ProbabilisticSampler, ProbabilisticSamplerConfig, SamplerMode,
 };
+use otel::connector::spanlogs::{Overrides, SpanLogs, SpanLogsConfig};
 use otel::processor::memory_limiter::{MemoryLimiter, MemoryLimiterConfig};
 use otel::processor::span::{SpanConfig, SpanProcessor, StatusConfig, ToAttributes};
 use otel::processor::tail_sampling::{
@@ -41,6 +42,7 @@ pub(super) enum TraceInstance {
     ProbabilisticSampler(Arc<ProbabilisticSampler>),
     Span(Arc<SpanProcessor>),
     MemoryLimiter(Arc<MemoryLimiter>),
+    SpanLogs(Arc<SpanLogs>),
 }
 
 impl TraceInstance {
@@ -50,6 +52,7 @@ impl TraceInstance {
             TraceInstance::ProbabilisticSampler(p) => p.clone(),
             TraceInstance::Span(p) => p.clone(),
             TraceInstance::MemoryLimiter(p) => p.clone(),
+            TraceInstance::SpanLogs(p) => p.clone(),
         }
     }
 
@@ -59,6 +62,7 @@ impl TraceInstance {
             TraceInstance::ProbabilisticSampler(p) => p.shutdown(deadline).await,
             TraceInstance::Span(p) => p.shutdown(deadline).await,
             TraceInstance::MemoryLimiter(p) => p.shutdown(deadline).await,
+            TraceInstance::SpanLogs(p) => p.shutdown(deadline).await,
         }
         .map_err(|e| e.to_string())
     }
@@ -410,4 +414,43 @@ pub(super) fn memory_limiter(
     MemoryLimiter::new(id, cfg, outputs, telemetry)
         .map(TraceInstance::MemoryLimiter)
         .map_err(config_error)
+}
+
+/// `otelcol.connector.spanlogs`.
+pub(super) fn spanlogs(args: &Arguments) -> Result<TraceInstance> {
+    let d = Overrides::default();
+    let overrides = match args.block("overrides") {
+        None => d,
+        Some(b) => {
+            let b = &b.body;
+            Overrides {
+                logs_instance_tag: b.get_or("logs_instance_tag", d.logs_instance_tag)?,
+                service_key: b.get_or("service_key", d.service_key)?,
+                span_name_key: b.get_or("span_name_key", d.span_name_key)?,
+                status_key: b.get_or("status_key", d.status_key)?,
+                duration_key: b.get_or("duration_key", d.duration_key)?,
+                trace_id_key: b.get_or("trace_id_key", d.trace_id_key)?,
+            }
+        }
+    };
+    let cfg = SpanLogsConfig {
+        spans: args.get_or("spans", false)?,
+        roots: args.get_or("roots", false)?,
+        processes: args.get_or("processes", false)?,
+        events: args.get_or("events", false)?,
+        span_attributes: args.get_or("span_attributes", Vec::new())?,
+        process_attributes: args.get_or("process_attributes", Vec::new())?,
+        event_attributes: args.get_or("event_attributes", Vec::new())?,
+        labels: args.get_or("labels", Vec::new())?,
+        overrides,
+    };
+    let outputs = super::decode::outputs(args)?;
+    for (signal, fanout) in [("traces", &outputs.traces), ("metrics", &outputs.metrics)] {
+        if !fanout.is_empty() {
+            return Err(err(format!(
+                "output.{signal}: otelcol.connector.spanlogs only emits logs"
+            )));
+        }
+    }
+    Ok(TraceInstance::SpanLogs(SpanLogs::new(cfg, outputs.logs)))
 }

@@ -1,0 +1,4 @@
+//! Connectors: components that consume one signal and emit another
+//! (`otelcol.connector.*`).
+
+pub mod spanlogs;
