@@ -233,7 +233,7 @@ otelcol.exporter.otlp "prob" {{
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_sdk_spans_pass_memory_limiter_span_processor_and_spanlogs() {
+async fn python_sdk_spans_through_memory_limiter_span_processor_spanlogs_and_spanmetrics() {
     if !peers_available() {
         return;
     }
@@ -249,7 +249,23 @@ async fn python_sdk_spans_pass_memory_limiter_span_processor_and_spanlogs() {
     endpoint = "127.0.0.1:{in_port}"
   }}
   output {{
-    traces = [otelcol.processor.memory_limiter.guard.input, otelcol.connector.spanlogs.auto.input]
+    traces = [otelcol.processor.memory_limiter.guard.input, otelcol.connector.spanlogs.auto.input, otelcol.connector.spanmetrics.red.input]
+  }}
+}}
+
+otelcol.connector.spanmetrics "red" {{
+  metrics_flush_interval = "1s"
+  dimension {{
+    name    = "http.method"
+    default = "none"
+  }}
+  histogram {{
+    explicit {{
+      buckets = ["1ms", "10ms", "1s"]
+    }}
+  }}
+  output {{
+    metrics = [otelcol.exporter.otlp.sink.input]
   }}
 }}
 
@@ -351,6 +367,35 @@ otelcol.exporter.otlp "sink" {{
             "no root line for {id}: {bodies:?}"
         );
     }
+    // spanmetrics: the cumulative calls of the last flush add up to every span sent.
+    let calls = || -> u64 {
+        use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
+        let batches = sink.metrics.lock().expect("lock").clone();
+        let Some(last) = batches.iter().rev().find(|m| {
+            m.resource_metrics.iter().any(|rm| rm.scope_metrics.iter().any(|sm| sm.metrics.iter().any(|m| m.name == "traces.span.metrics.calls")))
+        }) else {
+            return 0;
+        };
+        last.resource_metrics
+            .iter()
+            .flat_map(|rm| rm.scope_metrics.iter())
+            .flat_map(|sm| sm.metrics.iter())
+            .filter(|m| m.name == "traces.span.metrics.calls")
+            .filter_map(|m| match &m.data {
+                Some(metric::Data::Sum(s)) => Some(s.data_points.iter().map(|p| match p.value {
+                    Some(number_data_point::Value::AsInt(v)) => v as u64,
+                    _ => 0,
+                }).sum::<u64>()),
+                _ => None,
+            })
+            .sum()
+    };
+    assert!(
+        eventually(Duration::from_secs(10), || calls() == want),
+        "calls {} != {want}; {}",
+        calls(),
+        alloy.stderr()
+    );
     // Roots are excluded: untouched.
     assert!(spans
         .iter()

@@ -2,3 +2,4 @@
 //! (`otelcol.connector.*`).
 
 pub mod spanlogs;
+pub mod spanmetrics;

@@ -72,6 +72,7 @@ pub(super) fn registrations() -> Vec<Registration> {
         Kind::Span,
         Kind::MemoryLimiter,
         Kind::SpanLogs,
+        Kind::SpanMetrics,
     ]
     .into_iter()
     .filter_map(|kind| {
@@ -214,6 +215,7 @@ enum Kind {
     Span,
     MemoryLimiter,
     SpanLogs,
+    SpanMetrics,
 }
 
 impl Kind {
@@ -230,6 +232,7 @@ impl Kind {
             Kind::Span => "otelcol.processor.span",
             Kind::MemoryLimiter => "otelcol.processor.memory_limiter",
             Kind::SpanLogs => "otelcol.connector.spanlogs",
+            Kind::SpanMetrics => "otelcol.connector.spanmetrics",
         }
     }
 
@@ -286,6 +289,7 @@ impl Kind {
             Kind::Span => Instance::Trace(traces::span(id, args, telemetry)?),
             Kind::MemoryLimiter => Instance::Trace(traces::memory_limiter(id, args, telemetry)?),
             Kind::SpanLogs => Instance::Trace(traces::spanlogs(args)?),
+            Kind::SpanMetrics => Instance::Trace(traces::spanmetrics(args)?),
         })
     }
 }

@@ -15,6 +15,7 @@ use otel::processor::probabilistic_sampler::{
     AttributeSource, ProbabilisticSampler, ProbabilisticSamplerConfig, SamplerMode,
 };
 use otel::connector::spanlogs::{Overrides, SpanLogs, SpanLogsConfig};
+use otel::connector::spanmetrics::{Dimension, DurationUnit, SpanMetrics, SpanMetricsConfig};
 use otel::processor::memory_limiter::{MemoryLimiter, MemoryLimiterConfig};
 use otel::processor::span::{SpanConfig, SpanProcessor, StatusConfig, ToAttributes};
 use otel::processor::tail_sampling::{
@@ -43,6 +44,7 @@ pub(super) enum TraceInstance {
     Span(Arc<SpanProcessor>),
     MemoryLimiter(Arc<MemoryLimiter>),
     SpanLogs(Arc<SpanLogs>),
+    SpanMetrics(Arc<SpanMetrics>),
 }
 
 impl TraceInstance {
@@ -53,6 +55,7 @@ impl TraceInstance {
             TraceInstance::Span(p) => p.clone(),
             TraceInstance::MemoryLimiter(p) => p.clone(),
             TraceInstance::SpanLogs(p) => p.clone(),
+            TraceInstance::SpanMetrics(p) => p.clone(),
         }
     }
 
@@ -63,6 +66,7 @@ impl TraceInstance {
             TraceInstance::Span(p) => p.shutdown(deadline).await,
             TraceInstance::MemoryLimiter(p) => p.shutdown(deadline).await,
             TraceInstance::SpanLogs(p) => p.shutdown(deadline).await,
+            TraceInstance::SpanMetrics(p) => p.shutdown(deadline).await,
         }
         .map_err(|e| e.to_string())
     }
@@ -453,4 +457,122 @@ pub(super) fn spanlogs(args: &Arguments) -> Result<TraceInstance> {
         }
     }
     Ok(TraceInstance::SpanLogs(SpanLogs::new(cfg, outputs.logs)))
+}
+
+fn dimensions(body: &Arguments) -> Result<Vec<Dimension>> {
+    body.blocks_named("dimension")
+        .map(|b| {
+            Ok(Dimension {
+                name: b.body.require("name")?,
+                default: b.body.get("default")?,
+            })
+        })
+        .collect()
+}
+
+/// `otelcol.connector.spanmetrics`.
+pub(super) fn spanmetrics(args: &Arguments) -> Result<TraceInstance> {
+    let d = SpanMetricsConfig::default();
+    if args.block("calls_dimension").is_some() {
+        return Err(err("block calls_dimension is not supported by this runtime yet"));
+    }
+    if args.get_or::<i64>("aggregation_cardinality_limit", 0)? != 0 {
+        return Err(err(
+            "aggregation_cardinality_limit is not supported by this runtime yet",
+        ));
+    }
+    if !args.get_or::<Duration>("series_expiration", Duration::ZERO)?.is_zero() {
+        return Err(err("series_expiration is not supported by this runtime yet"));
+    }
+    if !args
+        .get_or::<Vec<String>>("include_instrumentation_scope", Vec::new())?
+        .is_empty()
+    {
+        return Err(err(
+            "include_instrumentation_scope is not supported by this runtime yet",
+        ));
+    }
+    if args.get_or("include_collector_instance_id", false)? {
+        return Err(err(
+            "include_collector_instance_id is not supported by this runtime yet",
+        ));
+    }
+    // Sizes of upstream's internal caches; this implementation keeps every
+    // live series in one map and needs no such caches.
+    for name in [
+        "dimensions_cache_size",
+        "resource_metrics_cache_size",
+        "metric_timestamp_cache_size",
+    ] {
+        let _: i64 = args.get_or(name, 0)?;
+    }
+    let temporality: String = args.get_or("aggregation_temporality", "CUMULATIVE".to_owned())?;
+    let delta = match temporality.as_str() {
+        "CUMULATIVE" => false,
+        "DELTA" => true,
+        other => {
+            return Err(err(format!(
+                "invalid aggregation_temporality {other:?}: must be CUMULATIVE or DELTA"
+            )))
+        }
+    };
+    let mut cfg = SpanMetricsConfig {
+        dimensions: dimensions(args)?,
+        exclude_dimensions: args.get_or("exclude_dimensions", Vec::new())?,
+        namespace: args.get_or("namespace", d.namespace.clone())?,
+        flush_interval: args.get_or("metrics_flush_interval", d.flush_interval)?,
+        metrics_expiration: args.get_or("metrics_expiration", Duration::ZERO)?,
+        delta,
+        resource_metrics_key_attributes: args
+            .get_or("resource_metrics_key_attributes", Vec::new())?,
+        ..d
+    };
+    if let Some(h) = args.block("histogram") {
+        let h = &h.body;
+        if h.block("exponential").is_some() {
+            return Err(err(
+                "block histogram.exponential is not supported by this runtime yet",
+            ));
+        }
+        if h.block("dimension").is_some() {
+            return Err(err(
+                "block histogram.dimension is not supported by this runtime yet",
+            ));
+        }
+        cfg.histogram_disabled = h.get_or("disable", false)?;
+        let unit: String = h.get_or("unit", "ms".to_owned())?;
+        cfg.unit = match unit.as_str() {
+            "ms" => DurationUnit::Milliseconds,
+            "s" => DurationUnit::Seconds,
+            other => {
+                return Err(err(format!(
+                    "histogram.unit {other:?}: must be \"ms\" or \"s\""
+                )))
+            }
+        };
+        if let Some(e) = h.block("explicit") {
+            cfg.buckets = e.body.get::<Vec<Duration>>("buckets")?;
+        }
+    }
+    if let Some(e) = args.block("exemplars") {
+        cfg.exemplars = e.body.get_or("enabled", false)?;
+        cfg.max_exemplars_per_point = e.body.get_or("max_per_data_point", 5usize)?;
+    }
+    if let Some(e) = args.block("events") {
+        if e.body.get_or("enabled", false)? {
+            return Err(err("events.enabled is not supported by this runtime yet"));
+        }
+        let _ = dimensions(&e.body)?;
+    }
+    let outputs = super::decode::outputs(args)?;
+    for (signal, fanout) in [("traces", &outputs.traces), ("logs", &outputs.logs)] {
+        if !fanout.is_empty() {
+            return Err(err(format!(
+                "output.{signal}: otelcol.connector.spanmetrics only emits metrics"
+            )));
+        }
+    }
+    SpanMetrics::new(cfg, outputs.metrics)
+        .map(TraceInstance::SpanMetrics)
+        .map_err(config_error)
 }
