@@ -233,7 +233,7 @@ otelcol.exporter.otlp "prob" {{
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_sdk_spans_through_memory_limiter_span_processor_spanlogs_and_spanmetrics() {
+async fn python_sdk_spans_through_memory_limiter_span_spanlogs_spanmetrics_servicegraph() {
     if !peers_available() {
         return;
     }
@@ -249,7 +249,18 @@ async fn python_sdk_spans_through_memory_limiter_span_processor_spanlogs_and_spa
     endpoint = "127.0.0.1:{in_port}"
   }}
   output {{
-    traces = [otelcol.processor.memory_limiter.guard.input, otelcol.connector.spanlogs.auto.input, otelcol.connector.spanmetrics.red.input]
+    traces = [otelcol.processor.memory_limiter.guard.input, otelcol.connector.spanlogs.auto.input, otelcol.connector.spanmetrics.red.input, otelcol.connector.servicegraph.edges.input]
+  }}
+}}
+
+otelcol.connector.servicegraph "edges" {{
+  metrics_flush_interval = "1s"
+  store_expiration_loop  = "200ms"
+  store {{
+    ttl = "500ms"
+  }}
+  output {{
+    metrics = [otelcol.exporter.otlp.sink.input]
   }}
 }}
 
@@ -395,6 +406,43 @@ otelcol.exporter.otlp "sink" {{
         "calls {} != {want}; {}",
         calls(),
         alloy.stderr()
+    );
+    // servicegraph: roots (SERVER, no parent) are edges from the virtual
+    // client "user"; children (CLIENT to peer.service) edges to "inventory".
+    let edges = |client: &str, server: &str| -> i64 {
+        use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
+        let batches = sink.metrics.lock().expect("lock").clone();
+        let mut last = 0;
+        for m in &batches {
+            // Cumulative: the sum over this flush's series (failed or not).
+            let mut this = 0;
+            for x in m.resource_metrics.iter().flat_map(|rm| rm.scope_metrics.iter()).flat_map(|sm| sm.metrics.iter()) {
+                if x.name != "traces_service_graph_request_total" {
+                    continue;
+                }
+                if let Some(metric::Data::Sum(s)) = &x.data {
+                    for p in &s.data_points {
+                        let has = |k: &str, v: &str| p.attributes.iter().any(|kv| kv.key == k && kv.value.as_ref().and_then(|v| v.value.as_ref()) == Some(&opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(v.into())));
+                        if has("client", client) && has("server", server) {
+                            if let Some(number_data_point::Value::AsInt(v)) = p.value {
+                                this += v;
+                            }
+                        }
+                    }
+                }
+            }
+            last = last.max(this);
+        }
+        last
+    };
+    let children = (want - sent.len() as u64) as i64;
+    assert!(
+        eventually(Duration::from_secs(10), || edges("user", "trace-mix") == sent.len() as i64
+            && edges("trace-mix", "inventory") == children),
+        "user->trace-mix {} trace-mix->inventory {} (want {} and {children})",
+        edges("user", "trace-mix"),
+        edges("trace-mix", "inventory"),
+        sent.len()
     );
     // Roots are excluded: untouched.
     assert!(spans

@@ -3,3 +3,4 @@
 
 pub mod spanlogs;
 pub mod spanmetrics;
+pub mod servicegraph;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Sends a known mix of traces with the OpenTelemetry Python SDK over OTLP/gRPC.
 
-Every 10th trace has a child span with status ERROR, every 7th other trace
+Roots are SERVER spans, children CLIENT spans calling peer.service
+"inventory". Every 10th trace has a child span with status ERROR, every 7th other trace
 lasts 800 ms (the rest a few ms); each trace has a root and 1 to 4
 children, with explicit timestamps. Prints one JSON line:
 {"exported": N, "failed": N, "traces": {"<hex id>": {"spans": n, "kind": "error|slow|normal"}}}
@@ -14,7 +15,7 @@ from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-from opentelemetry.trace import Status, StatusCode, set_span_in_context
+from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_context
 
 
 class Counting(SpanExporter):
@@ -57,10 +58,13 @@ def main():
         children = 1 + i % 4
         start = base + i * 1_000_000
         duration = 800_000_000 if kind == "slow" else 5_000_000
-        root = tracer.start_span(f"root-{i}", start_time=start)
+        root = tracer.start_span(f"root-{i}", kind=SpanKind.SERVER, start_time=start)
         ctx = set_span_in_context(root)
         for c in range(children):
-            child = tracer.start_span(f"child-{i}-{c}", context=ctx, start_time=start + 1000)
+            child = tracer.start_span(
+                f"child-{i}-{c}", context=ctx, kind=SpanKind.CLIENT, start_time=start + 1000,
+                attributes={"peer.service": "inventory"},
+            )
             if kind == "error" and c == children - 1:
                 child.set_status(Status(StatusCode.ERROR, "boom"))
             child.end(end_time=start + 2_000_000)

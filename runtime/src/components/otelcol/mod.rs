@@ -73,6 +73,7 @@ pub(super) fn registrations() -> Vec<Registration> {
         Kind::MemoryLimiter,
         Kind::SpanLogs,
         Kind::SpanMetrics,
+        Kind::ServiceGraph,
     ]
     .into_iter()
     .filter_map(|kind| {
@@ -216,6 +217,7 @@ enum Kind {
     MemoryLimiter,
     SpanLogs,
     SpanMetrics,
+    ServiceGraph,
 }
 
 impl Kind {
@@ -233,6 +235,7 @@ impl Kind {
             Kind::MemoryLimiter => "otelcol.processor.memory_limiter",
             Kind::SpanLogs => "otelcol.connector.spanlogs",
             Kind::SpanMetrics => "otelcol.connector.spanmetrics",
+            Kind::ServiceGraph => "otelcol.connector.servicegraph",
         }
     }
 
@@ -290,6 +293,7 @@ impl Kind {
             Kind::MemoryLimiter => Instance::Trace(traces::memory_limiter(id, args, telemetry)?),
             Kind::SpanLogs => Instance::Trace(traces::spanlogs(args)?),
             Kind::SpanMetrics => Instance::Trace(traces::spanmetrics(args)?),
+            Kind::ServiceGraph => Instance::Trace(traces::servicegraph(id, args, telemetry)?),
         })
     }
 }

@@ -14,6 +14,7 @@ use alloy_otelcol as otel;
 use otel::processor::probabilistic_sampler::{
     AttributeSource, ProbabilisticSampler, ProbabilisticSamplerConfig, SamplerMode,
 };
+use otel::connector::servicegraph::{ServiceGraph, ServiceGraphConfig};
 use otel::connector::spanlogs::{Overrides, SpanLogs, SpanLogsConfig};
 use otel::connector::spanmetrics::{Dimension, DurationUnit, SpanMetrics, SpanMetricsConfig};
 use otel::processor::memory_limiter::{MemoryLimiter, MemoryLimiterConfig};
@@ -45,6 +46,7 @@ pub(super) enum TraceInstance {
     MemoryLimiter(Arc<MemoryLimiter>),
     SpanLogs(Arc<SpanLogs>),
     SpanMetrics(Arc<SpanMetrics>),
+    ServiceGraph(Arc<ServiceGraph>),
 }
 
 impl TraceInstance {
@@ -56,6 +58,7 @@ impl TraceInstance {
             TraceInstance::MemoryLimiter(p) => p.clone(),
             TraceInstance::SpanLogs(p) => p.clone(),
             TraceInstance::SpanMetrics(p) => p.clone(),
+            TraceInstance::ServiceGraph(p) => p.clone(),
         }
     }
 
@@ -67,6 +70,7 @@ impl TraceInstance {
             TraceInstance::MemoryLimiter(p) => p.shutdown(deadline).await,
             TraceInstance::SpanLogs(p) => p.shutdown(deadline).await,
             TraceInstance::SpanMetrics(p) => p.shutdown(deadline).await,
+            TraceInstance::ServiceGraph(p) => p.shutdown(deadline).await,
         }
         .map_err(|e| e.to_string())
     }
@@ -574,5 +578,51 @@ pub(super) fn spanmetrics(args: &Arguments) -> Result<TraceInstance> {
     }
     SpanMetrics::new(cfg, outputs.metrics)
         .map(TraceInstance::SpanMetrics)
+        .map_err(config_error)
+}
+
+/// `otelcol.connector.servicegraph`.
+pub(super) fn servicegraph(
+    id: &str,
+    args: &Arguments,
+    telemetry: &otel::Registry,
+) -> Result<TraceInstance> {
+    let d = ServiceGraphConfig::default();
+    if !args
+        .get_or::<Vec<String>>("exponential_histogram_max_size", Vec::new())?
+        .is_empty()
+    {
+        return Err(err(
+            "exponential_histogram_max_size is not supported by this runtime yet",
+        ));
+    }
+    let mut cfg = ServiceGraphConfig {
+        latency_histogram_buckets: args
+            .get_or("latency_histogram_buckets", d.latency_histogram_buckets.clone())?,
+        dimensions: args.get_or("dimensions", Vec::new())?,
+        store_expiration_loop: args.get_or("store_expiration_loop", d.store_expiration_loop)?,
+        cache_loop: args.get_or("cache_loop", d.cache_loop)?,
+        virtual_node_peer_attributes: args
+            .get_or("virtual_node_peer_attributes", d.virtual_node_peer_attributes.clone())?,
+        virtual_node_extra_label: args.get_or("virtual_node_extra_label", false)?,
+        metrics_flush_interval: args.get_or("metrics_flush_interval", d.metrics_flush_interval)?,
+        database_name_attributes: args
+            .get_or("database_name_attributes", d.database_name_attributes.clone())?,
+        ..d
+    };
+    if let Some(store) = args.block("store") {
+        cfg.store_max_items = store.body.get_or("max_items", cfg.store_max_items)?;
+        cfg.store_ttl = store.body.get_or("ttl", cfg.store_ttl)?;
+    }
+    let outputs = super::decode::outputs(args)?;
+    for (signal, fanout) in [("traces", &outputs.traces), ("logs", &outputs.logs)] {
+        if !fanout.is_empty() {
+            return Err(err(format!(
+                "output.{signal}: otelcol.connector.servicegraph only emits metrics"
+            )));
+        }
+    }
+    ServiceGraph::new(id, cfg, outputs.metrics, telemetry)
+        .map(TraceInstance::ServiceGraph)
         .map_err(config_error)
 }
