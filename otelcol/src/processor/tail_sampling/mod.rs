@@ -13,6 +13,11 @@
 //! `decision_cache` sizes them, else in the trace's (emptied) entry until
 //! it ages out.
 //!
+//! # Memory
+//! Undecided spans are held as their encoded protobuf (one exact-size
+//! allocation each, about a third of a decoded span with its strings and
+//! vectors) and decoded once, when their trace is decided.
+//!
 //! # Bounds
 //! At most `num_traces` trace entries exist. A new trace beyond that
 //! evicts the oldest one; an evicted trace that was still undecided loses
@@ -45,7 +50,7 @@ use cache::DecisionCache;
 pub use config::{PolicyConfig, PolicyKind, TailSamplingConfig};
 use policy::{combine, Decision, Evaluator};
 use telemetry::TailObs;
-use trace::{BufferedSpan, TraceData, TraceId};
+use trace::{BufferedSpan, StoredSpan, TraceData, TraceId};
 
 /// One configured policy with its metric series.
 struct Policy {
@@ -59,7 +64,8 @@ struct Entry {
     /// Distinguishes this entry from an earlier one of the same id in
     /// the eviction order.
     seq: u64,
-    data: TraceData,
+    /// Spans as encoded protobuf until the decision (see `trace.rs`).
+    spans: Vec<StoredSpan>,
     decision: Option<Decision>,
 }
 
@@ -234,9 +240,15 @@ impl TailSamplingProcessor {
                 continue;
             }
             let now = Instant::now();
+            let stored = std::mem::take(&mut entry.spans);
+            *buffered_spans -= stored.len() as u64;
+            let data = TraceData {
+                span_count: stored.len() as u64,
+                spans: stored.into_iter().filter_map(StoredSpan::decode).collect(),
+            };
             decisions.clear();
             for p in policies.iter_mut() {
-                let d = p.evaluator.evaluate(&id, &entry.data, now);
+                let d = p.evaluator.evaluate(&id, &data, now);
                 match d.sampled_label() {
                     "true" => p.sampled.inc(),
                     _ => p.not_sampled.inc(),
@@ -249,8 +261,7 @@ impl TailSamplingProcessor {
             }
             let decision = combine(&decisions);
             entry.decision = Some(decision);
-            let spans = std::mem::take(&mut entry.data.spans);
-            *buffered_spans -= spans.len() as u64;
+            let spans = data.spans;
             let cache_enabled = if decision == Decision::Sampled {
                 self.tel.global_sampled.inc();
                 trace::join(spans, &mut out);
@@ -296,8 +307,7 @@ impl TailSamplingProcessor {
         if let Some(entry) = st.traces.get_mut(&id) {
             match entry.decision {
                 None => {
-                    entry.data.span_count += 1;
-                    entry.data.spans.push(b);
+                    entry.spans.push(StoredSpan::encode(b));
                     st.buffered_spans += 1;
                 }
                 Some(Decision::Sampled) => late.push(b),
@@ -333,10 +343,7 @@ impl TailSamplingProcessor {
             id,
             Entry {
                 seq,
-                data: TraceData {
-                    spans: vec![b],
-                    span_count: 1,
-                },
+                spans: vec![StoredSpan::encode(b)],
                 decision: None,
             },
         );
@@ -348,7 +355,7 @@ impl TailSamplingProcessor {
         while let Some((id, seq)) = st.order.pop_front() {
             if st.traces.get(&id).is_some_and(|e| e.seq == seq) {
                 if let Some(e) = st.traces.remove(&id) {
-                    st.buffered_spans -= e.data.spans.len() as u64;
+                    st.buffered_spans -= e.spans.len() as u64;
                 }
                 return;
             }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use prost::Message;
 
 /// A trace id as upstream's `pcommon.TraceID`: exactly 16 bytes. Ids of
 /// another length (only a malformed sender produces them; the OTLP
@@ -45,6 +46,41 @@ pub struct BufferedSpan {
     pub resource: Arc<ResourceKey>,
     pub scope: Arc<ScopeKey>,
     pub span: Span,
+}
+
+/// A span held until its trace's decision: encoded, with the resource and
+/// scope it came with.
+#[derive(Debug)]
+pub struct StoredSpan {
+    resource: Arc<ResourceKey>,
+    scope: Arc<ScopeKey>,
+    bytes: Box<[u8]>,
+}
+
+impl StoredSpan {
+    pub(crate) fn encode(b: BufferedSpan) -> StoredSpan {
+        StoredSpan {
+            resource: b.resource,
+            scope: b.scope,
+            bytes: b.span.encode_to_vec().into_boxed_slice(),
+        }
+    }
+
+    /// The span back; `None` only if the bytes this type wrote do not
+    /// decode, which cannot happen (logged if it does).
+    pub(crate) fn decode(self) -> Option<BufferedSpan> {
+        match Span::decode(&self.bytes[..]) {
+            Ok(span) => Some(BufferedSpan {
+                resource: self.resource,
+                scope: self.scope,
+                span,
+            }),
+            Err(e) => {
+                tracing::error!(error = %e, "tail_sampling: a held span failed to decode");
+                None
+            }
+        }
+    }
 }
 
 /// Takes a batch apart into spans, keeping the input order.
