@@ -202,8 +202,8 @@ otelcol.exporter.otlp "prob" {{
         .filter(|(id, _)| th.should_sample(trace_id_randomness(&unhex(id))))
         .map(|(id, (n, _))| (id.clone(), *n))
         .collect();
-    let normal_kept = tail_expected.len()
-        - sent.values().filter(|(_, kind)| kind != "normal").count();
+    let normal_kept =
+        tail_expected.len() - sent.values().filter(|(_, kind)| kind != "normal").count();
     assert!(normal_kept > 5, "the 10 % share keeps some normal traces");
 
     let want = tail_expected.values().sum::<u64>();
@@ -211,7 +211,11 @@ otelcol.exporter.otlp "prob" {{
         received(&tail_sink).values().sum::<u64>() >= want
             && received(&prob_sink).values().sum::<u64>() >= prob_expected.values().sum::<u64>()
     });
-    assert!(settled, "sinks did not fill; alloy log:\n{}", alloy.stderr());
+    assert!(
+        settled,
+        "sinks did not fill; alloy log:\n{}",
+        alloy.stderr()
+    );
     // Another decision round must not add anything.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(received(&tail_sink), tail_expected);
@@ -332,7 +336,9 @@ otelcol.exporter.otlp "sink" {{
         .expect("peer task");
     let want: u64 = sent.values().map(|(n, _)| n).sum();
     assert!(
-        eventually(Duration::from_secs(20), || sink.items(alloy_otelcol::SignalKind::Traces) >= want),
+        eventually(Duration::from_secs(20), || sink
+            .items(alloy_otelcol::SignalKind::Traces)
+            >= want),
         "{}",
         alloy.stderr()
     );
@@ -345,7 +351,10 @@ otelcol.exporter.otlp "sink" {{
         .flat_map(|rs| rs.scope_spans)
         .flat_map(|ss| ss.spans)
         .collect();
-    let children: Vec<_> = spans.iter().filter(|s| !s.name.starts_with("root-")).collect();
+    let children: Vec<_> = spans
+        .iter()
+        .filter(|s| !s.name.starts_with("root-"))
+        .collect();
     assert_eq!(children.len() as u64, want - sent.len() as u64);
     for c in &children {
         assert_eq!(c.name, "child-{trace_index}-{child_index}");
@@ -354,7 +363,9 @@ otelcol.exporter.otlp "sink" {{
     }
     // spanlogs: one line per root span, as Alloy writes it.
     assert!(
-        eventually(Duration::from_secs(10), || sink.items(alloy_otelcol::SignalKind::Logs) >= sent.len() as u64),
+        eventually(Duration::from_secs(10), || sink
+            .items(alloy_otelcol::SignalKind::Logs)
+            >= sent.len() as u64),
         "{}",
         alloy.stderr()
     );
@@ -367,14 +378,19 @@ otelcol.exporter.otlp "sink" {{
         .flat_map(|rl| rl.scope_logs)
         .flat_map(|sl| sl.log_records)
         .filter_map(|r| match r.body.and_then(|b| b.value) {
-            Some(opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(s)) => Some(s),
+            Some(opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(s)) => {
+                Some(s)
+            }
             _ => None,
         })
         .collect();
     assert_eq!(bodies.len(), sent.len());
     for (id, _) in sent.iter() {
         assert!(
-            bodies.iter().any(|b| b.starts_with("span=root-") && b.ends_with(&format!(" svc=trace-mix tid={id}"))),
+            bodies
+                .iter()
+                .any(|b| b.starts_with("span=root-")
+                    && b.ends_with(&format!(" svc=trace-mix tid={id}"))),
             "no root line for {id}: {bodies:?}"
         );
     }
@@ -383,7 +399,13 @@ otelcol.exporter.otlp "sink" {{
         use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
         let batches = sink.metrics.lock().expect("lock").clone();
         let Some(last) = batches.iter().rev().find(|m| {
-            m.resource_metrics.iter().any(|rm| rm.scope_metrics.iter().any(|sm| sm.metrics.iter().any(|m| m.name == "traces.span.metrics.calls")))
+            m.resource_metrics.iter().any(|rm| {
+                rm.scope_metrics.iter().any(|sm| {
+                    sm.metrics
+                        .iter()
+                        .any(|m| m.name == "traces.span.metrics.calls")
+                })
+            })
         }) else {
             return 0;
         };
@@ -393,10 +415,15 @@ otelcol.exporter.otlp "sink" {{
             .flat_map(|sm| sm.metrics.iter())
             .filter(|m| m.name == "traces.span.metrics.calls")
             .filter_map(|m| match &m.data {
-                Some(metric::Data::Sum(s)) => Some(s.data_points.iter().map(|p| match p.value {
-                    Some(number_data_point::Value::AsInt(v)) => v as u64,
-                    _ => 0,
-                }).sum::<u64>()),
+                Some(metric::Data::Sum(s)) => Some(
+                    s.data_points
+                        .iter()
+                        .map(|p| match p.value {
+                            Some(number_data_point::Value::AsInt(v)) => v as u64,
+                            _ => 0,
+                        })
+                        .sum::<u64>(),
+                ),
                 _ => None,
             })
             .sum()
@@ -416,13 +443,20 @@ otelcol.exporter.otlp "sink" {{
         for m in &batches {
             // Cumulative: the sum over this flush's series (failed or not).
             let mut this = 0;
-            for x in m.resource_metrics.iter().flat_map(|rm| rm.scope_metrics.iter()).flat_map(|sm| sm.metrics.iter()) {
+            for x in m
+                .resource_metrics
+                .iter()
+                .flat_map(|rm| rm.scope_metrics.iter())
+                .flat_map(|sm| sm.metrics.iter())
+            {
                 if x.name != "traces_service_graph_request_total" {
                     continue;
                 }
                 if let Some(metric::Data::Sum(s)) = &x.data {
                     for p in &s.data_points {
-                        let has = |k: &str, v: &str| p.attributes.iter().any(|kv| kv.key == k && kv.value.as_ref().and_then(|v| v.value.as_ref()) == Some(&opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(v.into())));
+                        let has = |k: &str, v: &str| {
+                            p.attributes.iter().any(|kv| kv.key == k && kv.value.as_ref().and_then(|v| v.value.as_ref()) == Some(&opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(v.into())))
+                        };
                         if has("client", client) && has("server", server) {
                             if let Some(number_data_point::Value::AsInt(v)) = p.value {
                                 this += v;
@@ -437,7 +471,8 @@ otelcol.exporter.otlp "sink" {{
     };
     let children = (want - sent.len() as u64) as i64;
     assert!(
-        eventually(Duration::from_secs(10), || edges("user", "trace-mix") == sent.len() as i64
+        eventually(Duration::from_secs(10), || edges("user", "trace-mix")
+            == sent.len() as i64
             && edges("trace-mix", "inventory") == children),
         "user->trace-mix {} trace-mix->inventory {} (want {} and {children})",
         edges("user", "trace-mix"),

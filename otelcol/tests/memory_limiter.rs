@@ -29,7 +29,10 @@ async fn refuses_while_rss_is_above_the_soft_limit() {
         &Registry::new(),
     )
     .expect("valid");
-    limiter.consume_traces(spans("svc", 10, 1)).await.expect("below the limit");
+    limiter
+        .consume_traces(spans("svc", 10, 1))
+        .await
+        .expect("below the limit");
 
     // 160 MiB, every page touched so it is resident.
     let ballast = vec![1u8; 160 * MIB as usize];

@@ -56,24 +56,34 @@ fn batch(b: u64, args: &Args) -> Traces {
             let trace = n / args.per_trace;
             let id = trace.wrapping_mul(0x9e37_79b9_7f4a_7c15);
             let start = 1_700_000_000_000_000_000 + n;
-            let slow = trace % 7 == 0;
+            let slow = trace.is_multiple_of(7);
             Span {
                 trace_id: [id.to_be_bytes(), id.rotate_left(29).to_be_bytes()].concat(),
                 span_id: n.to_be_bytes().to_vec(),
-                parent_span_id: if n % args.per_trace == 0 { Vec::new() } else { vec![1; 8] },
+                parent_span_id: if n.is_multiple_of(args.per_trace) {
+                    Vec::new()
+                } else {
+                    vec![1; 8]
+                },
                 name: format!("op-{}", n % 8),
                 kind: 2,
                 start_time_unix_nano: start,
                 end_time_unix_nano: start + if slow { 900_000_000 } else { 2_000_000 },
-                status: (trace % 10 == 0 && n % args.per_trace == 1).then(|| Status {
+                status: (trace.is_multiple_of(10) && n % args.per_trace == 1).then(|| Status {
                     code: status::StatusCode::Error as i32,
                     ..Default::default()
                 }),
                 attributes: vec![
                     kv("http.method", any_value::Value::StringValue("GET".into())),
-                    kv("http.route", any_value::Value::StringValue("/api/v1/items".into())),
+                    kv(
+                        "http.route",
+                        any_value::Value::StringValue("/api/v1/items".into()),
+                    ),
                     kv("http.status_code", any_value::Value::IntValue(200)),
-                    kv("net.peer.name", any_value::Value::StringValue("backend-7".into())),
+                    kv(
+                        "net.peer.name",
+                        any_value::Value::StringValue("backend-7".into()),
+                    ),
                     kv("retry", any_value::Value::BoolValue(false)),
                 ],
                 ..Default::default()
@@ -82,7 +92,10 @@ fn batch(b: u64, args: &Args) -> Traces {
         .collect();
     Traces::new(vec![ResourceSpans {
         resource: Some(Resource {
-            attributes: vec![kv("service.name", any_value::Value::StringValue("bench".into()))],
+            attributes: vec![kv(
+                "service.name",
+                any_value::Value::StringValue("bench".into()),
+            )],
             ..Default::default()
         }),
         scope_spans: vec![ScopeSpans {
@@ -103,7 +116,12 @@ fn cpu_seconds() -> f64 {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 (1-based), 11 and 12 after ')'.
     (ticks(11) + ticks(12)) / 100.0
 }

@@ -32,10 +32,12 @@ use crate::telemetry::{Counter, Registry};
 
 /// Upstream's default latency buckets.
 pub fn default_buckets() -> Vec<Duration> {
-    [2u64, 4, 6, 8, 10, 50, 100, 200, 400, 800, 1000, 1400, 2000, 5000, 10_000, 15_000]
-        .into_iter()
-        .map(Duration::from_millis)
-        .collect()
+    [
+        2u64, 4, 6, 8, 10, 50, 100, 200, 400, 800, 1000, 1400, 2000, 5000, 10_000, 15_000,
+    ]
+    .into_iter()
+    .map(Duration::from_millis)
+    .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -62,7 +64,11 @@ impl Default for ServiceGraphConfig {
             store_ttl: Duration::from_secs(2),
             store_expiration_loop: Duration::from_secs(2),
             cache_loop: Duration::from_secs(60),
-            virtual_node_peer_attributes: vec!["peer.service".into(), "db.name".into(), "db.system".into()],
+            virtual_node_peer_attributes: vec![
+                "peer.service".into(),
+                "db.name".into(),
+                "db.system".into(),
+            ],
             virtual_node_extra_label: false,
             metrics_flush_interval: Duration::from_secs(60),
             database_name_attributes: vec!["db.name".into()],
@@ -129,7 +135,9 @@ fn find(key: &str, lists: &[&[KeyValue]]) -> Option<String> {
 }
 
 fn seconds(span: &Span) -> f64 {
-    span.end_time_unix_nano.saturating_sub(span.start_time_unix_nano) as f64 / 1e9
+    span.end_time_unix_nano
+        .saturating_sub(span.start_time_unix_nano) as f64
+        / 1e9
 }
 
 fn kv(key: &str, value: any_value::Value) -> KeyValue {
@@ -221,9 +229,9 @@ impl ServiceGraph {
                 t.tick().await;
                 let Some(me) = weak.upgrade() else { return };
                 let now = Instant::now();
-                me.state()
-                    .series
-                    .retain(|_, s| now.saturating_duration_since(s.updated) < Duration::from_secs(15 * 60));
+                me.state().series.retain(|_, s| {
+                    now.saturating_duration_since(s.updated) < Duration::from_secs(15 * 60)
+                });
             }
         }));
         if !this.cfg.metrics_flush_interval.is_zero() {
@@ -350,7 +358,9 @@ impl ServiceGraph {
             .map(|(k, _)| k.clone())
             .collect();
         for key in expired {
-            let Some(mut e) = st.edges.remove(&key) else { continue };
+            let Some(mut e) = st.edges.remove(&key) else {
+                continue;
+            };
             self.expired_edges.inc();
             e.connection_type = "virtual_node";
             if e.client.is_empty() && e.parentless {
@@ -390,7 +400,10 @@ impl ServiceGraph {
             }
             if self.cfg.virtual_node_extra_label {
                 if let Some(side) = e.virtual_node {
-                    attributes.push(kv("virtual_node", any_value::Value::StringValue(side.into())));
+                    attributes.push(kv(
+                        "virtual_node",
+                        any_value::Value::StringValue(side.into()),
+                    ));
                 }
             }
             Series {
@@ -483,8 +496,12 @@ impl ServiceGraph {
         if matches!(&failed.data, Some(metric::Data::Sum(s)) if !s.data_points.is_empty()) {
             metrics.push(failed);
         }
-        metrics.push(hist("traces_service_graph_request_server_seconds", |s| &s.server));
-        metrics.push(hist("traces_service_graph_request_client_seconds", |s| &s.client));
+        metrics.push(hist("traces_service_graph_request_server_seconds", |s| {
+            &s.server
+        }));
+        metrics.push(hist("traces_service_graph_request_client_seconds", |s| {
+            &s.client
+        }));
         Metrics::new(vec![ResourceMetrics {
             scope_metrics: vec![ScopeMetrics {
                 scope: Some(InstrumentationScope {
@@ -509,7 +526,12 @@ impl ServiceGraph {
     }
 
     pub async fn shutdown(&self, _deadline: Instant) -> Result<(), ShutdownError> {
-        for t in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        for t in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
             t.abort();
         }
         Ok(())
@@ -564,7 +586,11 @@ mod tests {
         Span {
             trace_id: vec![9; 16],
             span_id: vec![id; 8],
-            parent_span_id: if parent == 0 { Vec::new() } else { vec![parent; 8] },
+            parent_span_id: if parent == 0 {
+                Vec::new()
+            } else {
+                vec![parent; 8]
+            },
             kind: kind as i32,
             start_time_unix_nano: 0,
             end_time_unix_nano: ms * 1_000_000,
@@ -596,8 +622,13 @@ mod tests {
     }
 
     fn build(cfg: ServiceGraphConfig) -> Arc<ServiceGraph> {
-        ServiceGraph::new("t", cfg, Fanout::new(vec![Arc::new(Sink::new())]), &Registry::new())
-            .expect("valid")
+        ServiceGraph::new(
+            "t",
+            cfg,
+            Fanout::new(vec![Arc::new(Sink::new())]),
+            &Registry::new(),
+        )
+        .expect("valid")
     }
 
     #[tokio::test]
@@ -613,18 +644,30 @@ mod tests {
             code: 2,
             ..Default::default()
         });
-        g.consume_traces(Traces::new(vec![rs("frontend", vec![client]), rs("cart", vec![server])]))
-            .await
-            .expect("ok");
+        g.consume_traces(Traces::new(vec![
+            rs("frontend", vec![client]),
+            rs("cart", vec![server]),
+        ]))
+        .await
+        .expect("ok");
         let m = g.collect();
         let total = points(&m, "traces_service_graph_request_total");
         assert_eq!(total.len(), 1);
         let (attrs, n) = &total[0];
         assert_eq!(*n, 1);
-        assert!(attrs.contains(&kv("client", any_value::Value::StringValue("frontend".into()))));
+        assert!(attrs.contains(&kv(
+            "client",
+            any_value::Value::StringValue("frontend".into())
+        )));
         assert!(attrs.contains(&kv("server", any_value::Value::StringValue("cart".into()))));
-        assert!(attrs.contains(&kv("client_region", any_value::Value::StringValue("eu".into()))));
-        assert_eq!(points(&m, "traces_service_graph_request_failed_total").len(), 1);
+        assert!(attrs.contains(&kv(
+            "client_region",
+            any_value::Value::StringValue("eu".into())
+        )));
+        assert_eq!(
+            points(&m, "traces_service_graph_request_failed_total").len(),
+            1
+        );
         let server_hist = m.resource_metrics[0].scope_metrics[0]
             .metrics
             .iter()
@@ -643,13 +686,18 @@ mod tests {
             ..Default::default()
         });
         let mut outgoing = span(SpanKind::Client, 4, 1, 5);
-        outgoing.attributes.push(kv_str("peer.service", "payments-api"));
+        outgoing
+            .attributes
+            .push(kv_str("peer.service", "payments-api"));
         let root_server = span(SpanKind::Server, 5, 0, 7);
         let mut db = span(SpanKind::Client, 6, 5, 3);
         db.attributes.push(kv_str("db.name", "orders"));
-        g.consume_traces(Traces::new(vec![rs("shop", vec![outgoing, root_server, db])]))
-            .await
-            .expect("ok");
+        g.consume_traces(Traces::new(vec![rs(
+            "shop",
+            vec![outgoing, root_server, db],
+        )]))
+        .await
+        .expect("ok");
         g.expire(Instant::now() + Duration::from_secs(1));
         let m = g.collect();
         let total = points(&m, "traces_service_graph_request_total");
@@ -666,9 +714,18 @@ mod tests {
                 (get("client"), get("server"), get("connection_type"))
             })
             .collect();
-        assert!(pairs.contains(&("shop".into(), "orders".into(), "database".into())), "{pairs:?}");
-        assert!(pairs.contains(&("shop".into(), "payments-api".into(), "virtual_node".into())), "{pairs:?}");
-        assert!(pairs.contains(&("user".into(), "shop".into(), "virtual_node".into())), "{pairs:?}");
+        assert!(
+            pairs.contains(&("shop".into(), "orders".into(), "database".into())),
+            "{pairs:?}"
+        );
+        assert!(
+            pairs.contains(&("shop".into(), "payments-api".into(), "virtual_node".into())),
+            "{pairs:?}"
+        );
+        assert!(
+            pairs.contains(&("user".into(), "shop".into(), "virtual_node".into())),
+            "{pairs:?}"
+        );
     }
 
     #[tokio::test]
@@ -686,10 +743,16 @@ mod tests {
         .expect("valid");
         g.consume_traces(Traces::new(vec![rs(
             "a",
-            vec![span(SpanKind::Client, 1, 0, 1), span(SpanKind::Client, 2, 0, 1)],
+            vec![
+                span(SpanKind::Client, 1, 0, 1),
+                span(SpanKind::Client, 2, 0, 1),
+            ],
         )]))
         .await
         .expect("ok");
-        assert_eq!(reg.sum("otelcol_connector_servicegraph_dropped_spans_total", &[]), 1.0);
+        assert_eq!(
+            reg.sum("otelcol_connector_servicegraph_dropped_spans_total", &[]),
+            1.0
+        );
     }
 }

@@ -82,7 +82,11 @@ impl Fields {
 
     fn copy_from(&mut self, attrs: &[KeyValue], names: &[String]) {
         for name in names {
-            if let Some(v) = attrs.iter().find(|kv| kv.key == *name).and_then(|kv| kv.value.clone()) {
+            if let Some(v) = attrs
+                .iter()
+                .find(|kv| kv.key == *name)
+                .and_then(|kv| kv.value.clone())
+            {
                 self.put(name, v);
             }
         }
@@ -294,9 +298,17 @@ fn go_float(d: f64) -> String {
         return "NaN".into();
     }
     if d.is_infinite() {
-        return if d > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if d > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
-    let exp = if d == 0.0 { 0 } else { d.abs().log10().floor() as i32 };
+    let exp = if d == 0.0 {
+        0
+    } else {
+        d.abs().log10().floor() as i32
+    };
     if (-4..21).contains(&exp) {
         format!("{d}")
     } else {
@@ -367,7 +379,10 @@ mod tests {
                 ..Default::default()
             }),
             scope_spans: vec![ScopeSpans {
-                spans: vec![span("child", vec![2; 8], false), span("root op", vec![], true)],
+                spans: vec![
+                    span("child", vec![2; 8], false),
+                    span("root op", vec![], true),
+                ],
                 ..Default::default()
             }],
             ..Default::default()
@@ -426,10 +441,12 @@ mod tests {
         );
         let kinds: Vec<String> = got
             .iter()
-            .map(|(_, a)| match a[0].value.as_ref().and_then(|v| v.value.as_ref()) {
-                Some(any_value::Value::StringValue(s)) => s.clone(),
-                _ => String::new(),
-            })
+            .map(
+                |(_, a)| match a[0].value.as_ref().and_then(|v| v.value.as_ref()) {
+                    Some(any_value::Value::StringValue(s)) => s.clone(),
+                    _ => String::new(),
+                },
+            )
             .collect();
         assert_eq!(kinds, ["process", "span", "event", "span", "root", "event"]);
         // labels: http.method then svc, in field order.
@@ -458,7 +475,10 @@ mod tests {
         let v = |x| AnyValue { value: Some(x) };
         let line = logfmt(&[
             ("a".into(), v(any_value::Value::StringValue(String::new()))),
-            ("b".into(), v(any_value::Value::StringValue("x=\"y\"\n".into()))),
+            (
+                "b".into(),
+                v(any_value::Value::StringValue("x=\"y\"\n".into())),
+            ),
             ("c".into(), v(any_value::Value::DoubleValue(1.5))),
             ("d".into(), v(any_value::Value::DoubleValue(1e21))),
             ("e".into(), v(any_value::Value::BoolValue(true))),

@@ -309,7 +309,9 @@ impl SpanMetrics {
             });
             for ss in &rs.scope_spans {
                 for span in &ss.spans {
-                    let ns = span.end_time_unix_nano.saturating_sub(span.start_time_unix_nano);
+                    let ns = span
+                        .end_time_unix_nano
+                        .saturating_sub(span.start_time_unix_nano);
                     let value = self.cfg.unit.of_nanos(ns);
                     let (key, attrs) = self.series_key(&svc, span, rattrs);
                     let series = res.series.entry(key).or_insert_with(|| Series {
@@ -367,7 +369,16 @@ impl SpanMetrics {
                 continue;
             }
             let mut series: Vec<&Series> = res.series.values().collect();
-            series.sort_by(|a, b| a.attributes.iter().map(|k| (&k.key, k.value.as_ref().map(as_string))).cmp(b.attributes.iter().map(|k| (&k.key, k.value.as_ref().map(as_string)))));
+            series.sort_by(|a, b| {
+                a.attributes
+                    .iter()
+                    .map(|k| (&k.key, k.value.as_ref().map(as_string)))
+                    .cmp(
+                        b.attributes
+                            .iter()
+                            .map(|k| (&k.key, k.value.as_ref().map(as_string))),
+                    )
+            });
             let calls = Metric {
                 name: name(&self.cfg.namespace, "calls"),
                 data: Some(metric::Data::Sum(Sum {
@@ -452,7 +463,12 @@ impl SpanMetrics {
     }
 
     pub async fn shutdown(&self, _deadline: Instant) -> Result<(), ShutdownError> {
-        if let Some(h) = self.flusher.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(h) = self
+            .flusher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
             h.abort();
         }
         Ok(())
@@ -505,7 +521,9 @@ mod tests {
                 code: 2,
                 ..Default::default()
             }),
-            attributes: method.map(|m| vec![kv_str("http.method", m)]).unwrap_or_default(),
+            attributes: method
+                .map(|m| vec![kv_str("http.method", m)])
+                .unwrap_or_default(),
             ..Default::default()
         };
         Traces::new(vec![ResourceSpans {
@@ -547,9 +565,15 @@ mod tests {
         let m = c.collect();
         assert_eq!(m.resource_metrics.len(), 1);
         let sm = &m.resource_metrics[0].scope_metrics[0];
-        assert_eq!(sm.scope.as_ref().map(|s| s.name.as_str()), Some("spanmetricsconnector"));
+        assert_eq!(
+            sm.scope.as_ref().map(|s| s.name.as_str()),
+            Some("spanmetricsconnector")
+        );
         let names: Vec<&str> = sm.metrics.iter().map(|m| m.name.as_str()).collect();
-        assert_eq!(names, ["traces.span.metrics.calls", "traces.span.metrics.duration"]);
+        assert_eq!(
+            names,
+            ["traces.span.metrics.calls", "traces.span.metrics.duration"]
+        );
         let Some(metric::Data::Sum(sum)) = &sm.metrics[0].data else {
             panic!("calls is a sum")
         };
@@ -557,15 +581,23 @@ mod tests {
         let ok = sum
             .data_points
             .iter()
-            .find(|p| p.attributes.contains(&str_kv("status.code", "STATUS_CODE_UNSET")))
+            .find(|p| {
+                p.attributes
+                    .contains(&str_kv("status.code", "STATUS_CODE_UNSET"))
+            })
             .expect("ok series");
         assert_eq!(ok.value, Some(number_data_point::Value::AsInt(2)));
         assert!(ok.attributes.contains(&str_kv("http.method", "GET")));
-        assert!(ok.attributes.contains(&str_kv("span.kind", "SPAN_KIND_SERVER")));
+        assert!(ok
+            .attributes
+            .contains(&str_kv("span.kind", "SPAN_KIND_SERVER")));
         let err = sum
             .data_points
             .iter()
-            .find(|p| p.attributes.contains(&str_kv("status.code", "STATUS_CODE_ERROR")))
+            .find(|p| {
+                p.attributes
+                    .contains(&str_kv("status.code", "STATUS_CODE_ERROR"))
+            })
             .expect("error series");
         assert!(err.attributes.contains(&str_kv("http.method", "NONE")));
         let Some(metric::Data::Histogram(h)) = &sm.metrics[1].data else {
@@ -581,7 +613,10 @@ mod tests {
         assert_eq!(p.bucket_counts[6], 1);
         assert_eq!(p.sum, Some(73.0));
         assert_eq!(p.exemplars.len(), 2);
-        assert_eq!(h.aggregation_temporality, AggregationTemporality::Cumulative as i32);
+        assert_eq!(
+            h.aggregation_temporality,
+            AggregationTemporality::Cumulative as i32
+        );
         // Cumulative: the next collection still holds the counts.
         let again = c.collect();
         assert_eq!(again.item_count(), m.item_count());
@@ -602,7 +637,10 @@ mod tests {
             panic!("sum")
         };
         assert_eq!(sum.data_points.len(), 1, "status.code excluded: one series");
-        assert_eq!(sum.data_points[0].value, Some(number_data_point::Value::AsInt(3)));
+        assert_eq!(
+            sum.data_points[0].value,
+            Some(number_data_point::Value::AsInt(3))
+        );
         assert_eq!(c.collect().item_count(), 0, "delta state was reset");
     }
 }

@@ -33,7 +33,10 @@ pub struct MemoryLimiterConfig {
 
 impl MemoryLimiterConfig {
     /// Upstream's validation, then the limits in bytes: (hard, soft).
-    pub fn limits(&self, total_memory: impl FnOnce() -> Option<u64>) -> Result<(u64, u64), ConfigError> {
+    pub fn limits(
+        &self,
+        total_memory: impl FnOnce() -> Option<u64>,
+    ) -> Result<(u64, u64), ConfigError> {
         if self.check_interval.is_zero() {
             return Err(ConfigError::invalid(
                 "check_interval",
@@ -71,7 +74,10 @@ impl MemoryLimiterConfig {
             ));
         }
         let total = total_memory().ok_or_else(|| {
-            ConfigError::invalid("limit_percentage", "cannot read the total memory of this machine")
+            ConfigError::invalid(
+                "limit_percentage",
+                "cannot read the total memory of this machine",
+            )
         })?;
         let hard = total / 100 * u64::from(self.limit_percentage);
         let spike = total / 100 * u64::from(self.spike_limit_percentage);
@@ -171,7 +177,10 @@ impl MemoryLimiter {
                 "memory usage is above the soft limit; refusing data"
             );
         } else if was && !over {
-            tracing::info!(rss_mib = rss / MIB, "memory usage is below the soft limit again");
+            tracing::info!(
+                rss_mib = rss / MIB,
+                "memory usage is below the soft limit again"
+            );
         }
     }
 
@@ -181,7 +190,12 @@ impl MemoryLimiter {
     }
 
     pub async fn shutdown(&self, _deadline: Instant) -> Result<(), ShutdownError> {
-        if let Some(h) = self.checker.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(h) = self
+            .checker
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
             h.abort();
         }
         Ok(())

@@ -2,7 +2,7 @@
 
 pub mod attributes;
 pub mod batch;
-pub mod probabilistic_sampler;
-pub mod tail_sampling;
-pub mod span;
 pub mod memory_limiter;
+pub mod probabilistic_sampler;
+pub mod span;
+pub mod tail_sampling;

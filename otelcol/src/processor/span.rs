@@ -71,8 +71,7 @@ impl SpanProcessor {
         outputs: Outputs,
         registry: &Registry,
     ) -> Result<Arc<Self>, ConfigError> {
-        if cfg.from_attributes.is_empty() && cfg.to_attributes.is_none() && cfg.status.is_none()
-        {
+        if cfg.from_attributes.is_empty() && cfg.to_attributes.is_none() && cfg.status.is_none() {
             return Err(ConfigError::invalid(
                 "name",
                 "either \"from_attributes\" or \"to_attributes\" must be specified in \"name\" or \"status\" must be specified",
@@ -84,7 +83,10 @@ impl SpanProcessor {
             .iter()
             .map(|r| {
                 let re = Regex::new(r).map_err(|e| {
-                    ConfigError::invalid("name.to_attributes.rules", format!("invalid regexp pattern {r}: {e}"))
+                    ConfigError::invalid(
+                        "name.to_attributes.rules",
+                        format!("invalid regexp pattern {r}: {e}"),
+                    )
                 })?;
                 let names = re
                     .capture_names()
@@ -143,7 +145,11 @@ impl SpanProcessor {
             keep_original_name: to.keep_original_name,
             status,
             outputs,
-            obs: ProcessorObs::new(registry, &format!("span/{component_id}"), SignalKind::Traces),
+            obs: ProcessorObs::new(
+                registry,
+                &format!("span/{component_id}"),
+                SignalKind::Traces,
+            ),
         }))
     }
 
@@ -195,14 +201,13 @@ impl SpanProcessor {
         for rs in &mut data.resource_spans {
             for ss in &mut rs.scope_spans {
                 for span in &mut ss.spans {
-                    let selected = self
-                        .include
-                        .as_ref()
-                        .is_none_or(|m| m.span(rs.resource.as_ref(), ss.scope.as_ref(), span))
-                        && !self
-                            .exclude
+                    let selected =
+                        self.include
                             .as_ref()
-                            .is_some_and(|m| m.span(rs.resource.as_ref(), ss.scope.as_ref(), span));
+                            .is_none_or(|m| m.span(rs.resource.as_ref(), ss.scope.as_ref(), span))
+                            && !self.exclude.as_ref().is_some_and(|m| {
+                                m.span(rs.resource.as_ref(), ss.scope.as_ref(), span)
+                            });
                     if !selected {
                         continue;
                     }
@@ -282,8 +287,8 @@ mod tests {
         let p = SpanProcessor::new("t", cfg, Outputs::all(vec![sink.clone()]), &Registry::new())
             .expect("valid");
         p.consume_traces(one(span)).await.expect("ok");
-        let got = sink.traces.lock().expect("lock")[0].resource_spans[0].scope_spans[0].spans[0]
-            .clone();
+        let got =
+            sink.traces.lock().expect("lock")[0].resource_spans[0].scope_spans[0].spans[0].clone();
         got
     }
 
@@ -303,7 +308,10 @@ mod tests {
             ],
             ..Default::default()
         };
-        assert_eq!(run(cfg.clone(), span.clone()).await.name, "location::get::1234");
+        assert_eq!(
+            run(cfg.clone(), span.clone()).await.name,
+            "location::get::1234"
+        );
         let mut partial = span;
         partial.attributes.pop();
         assert_eq!(run(cfg, partial).await.name, "x");
@@ -349,7 +357,10 @@ mod tests {
             },
         )
         .await;
-        assert_eq!(got.status.map(|s| (s.code, s.message)), Some((2, "bad".into())));
+        assert_eq!(
+            got.status.map(|s| (s.code, s.message)),
+            Some((2, "bad".into()))
+        );
         let other = run(
             cfg,
             Span {

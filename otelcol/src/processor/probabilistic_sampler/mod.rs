@@ -164,7 +164,9 @@ impl Sampler {
                 if scaled == 0 {
                     return Sampler::Never;
                 }
-                Sampler::Hashing(Threshold(u64::from(NUM_HASH_BUCKETS - scaled.min(NUM_HASH_BUCKETS)) << 42))
+                Sampler::Hashing(Threshold(
+                    u64::from(NUM_HASH_BUCKETS - scaled.min(NUM_HASH_BUCKETS)) << 42,
+                ))
             }
         }
     }
@@ -255,9 +257,9 @@ impl std::fmt::Display for SamplerError {
         match self {
             SamplerError::Invalid(e) => f.write_str(e),
             SamplerError::Missing => f.write_str("missing randomness"),
-            SamplerError::Inconsistent => f.write_str(
-                "inconsistent arriving t-value: span should not have been sampled",
-            ),
+            SamplerError::Inconsistent => {
+                f.write_str("inconsistent arriving t-value: span should not have been sampled")
+            }
             SamplerError::RandomnessInUse => f.write_str(
                 "item has sampling randomness, equalizing or proportional mode recommended",
             ),
@@ -267,6 +269,10 @@ impl std::fmt::Display for SamplerError {
         }
     }
 }
+
+/// An item's randomness, where it came from and its sampling fields; or
+/// why its own sampling information cannot be used.
+type Randomness = Result<(u64, Source, Carrier), (Source, Option<Carrier>, SamplerError)>;
 
 /// The decision for one item and the threshold to record if kept.
 struct Verdict {
@@ -335,11 +341,7 @@ impl ProbabilisticSampler {
     }
 
     /// The common decision: check consistency, pick the threshold, compare.
-    fn judge(
-        &self,
-        sampler: Sampler,
-        randomness: Result<(u64, Source, Carrier), (Source, Option<Carrier>, SamplerError)>,
-    ) -> (Verdict, Option<Carrier>) {
+    fn judge(&self, sampler: Sampler, randomness: Randomness) -> (Verdict, Option<Carrier>) {
         let (rnd, source, carrier, err) = match randomness {
             Ok((rnd, source, mut carrier)) => {
                 let err = if matches!(source, Source::Missing) {
@@ -382,15 +384,16 @@ impl ProbabilisticSampler {
         )
     }
 
-    fn span_randomness(
-        &self,
-        span: &Span,
-    ) -> Result<(u64, Source, Carrier), (Source, Option<Carrier>, SamplerError)> {
+    fn span_randomness(&self, span: &Span) -> Randomness {
         let parsed = TraceState::parse(&span.trace_state);
         if self.traces_sampler.hashing() {
             let rnd = randomness_from_bytes(&span.trace_id, self.cfg.hash_seed);
             let ts = parsed.map_err(|e| {
-                (Source::TraceIdHash, None, SamplerError::Invalid(e.to_string()))
+                (
+                    Source::TraceIdHash,
+                    None,
+                    SamplerError::Invalid(e.to_string()),
+                )
             })?;
             let carrier = Carrier {
                 rv: ts.randomness(),
@@ -398,15 +401,30 @@ impl ProbabilisticSampler {
                 set_rv: None,
             };
             if carrier.rv.is_some() {
-                return Err((Source::TraceIdHash, Some(carrier), SamplerError::RandomnessInUse));
+                return Err((
+                    Source::TraceIdHash,
+                    Some(carrier),
+                    SamplerError::RandomnessInUse,
+                ));
             }
             if carrier.th.is_some() {
-                return Err((Source::TraceIdHash, Some(carrier), SamplerError::ThresholdInUse));
+                return Err((
+                    Source::TraceIdHash,
+                    Some(carrier),
+                    SamplerError::ThresholdInUse,
+                ));
             }
-            return Ok((rnd, Source::TraceIdHash, Carrier { set_rv: Some(rnd), ..carrier }));
+            return Ok((
+                rnd,
+                Source::TraceIdHash,
+                Carrier {
+                    set_rv: Some(rnd),
+                    ..carrier
+                },
+            ));
         }
-        let ts = parsed
-            .map_err(|e| (Source::Missing, None, SamplerError::Invalid(e.to_string())))?;
+        let ts =
+            parsed.map_err(|e| (Source::Missing, None, SamplerError::Invalid(e.to_string())))?;
         let carrier = Carrier {
             rv: ts.randomness(),
             th: ts.threshold(),
@@ -430,11 +448,13 @@ impl ProbabilisticSampler {
     fn keep_span(&self, span: &mut Span) -> bool {
         match priority(attr(&span.attributes, "sampling.priority")) {
             Priority::DoNotSample => {
-                self.count(SignalKind::Traces, "sampling_priority", false).inc();
+                self.count(SignalKind::Traces, "sampling_priority", false)
+                    .inc();
                 return false;
             }
             Priority::MustSample => {
-                self.count(SignalKind::Traces, "sampling_priority", true).inc();
+                self.count(SignalKind::Traces, "sampling_priority", true)
+                    .inc();
                 return true;
             }
             Priority::Defer => {}
@@ -457,10 +477,7 @@ impl ProbabilisticSampler {
         verdict.sampled
     }
 
-    fn log_randomness(
-        &self,
-        rec: &LogRecord,
-    ) -> Result<(u64, Source, Carrier), (Source, Option<Carrier>, SamplerError)> {
+    fn log_randomness(&self, rec: &LogRecord) -> Randomness {
         let parsed = log_carrier(rec);
         let from_attr = || -> Option<(u64, Source)> {
             if self.cfg.from_attribute.is_empty() {
@@ -498,7 +515,10 @@ impl ProbabilisticSampler {
         let (rnd, source) = if let Some(rv) = carrier.rv {
             (rv, Source::SamplingRandomness)
         } else if !rec.trace_id.is_empty() && rec.trace_id.iter().any(|b| *b != 0) {
-            (threshold::trace_id_randomness(&rec.trace_id), Source::TraceIdW3c)
+            (
+                threshold::trace_id_randomness(&rec.trace_id),
+                Source::TraceIdW3c,
+            )
         } else {
             from_attr().unwrap_or((MAX_ADJUSTED_COUNT - 1, Source::Missing))
         };
@@ -522,8 +542,7 @@ impl ProbabilisticSampler {
                 _ => 0.0,
             };
             if min_prob != 0.0 {
-                if let Some(th) =
-                    Threshold::from_probability(min_prob, self.cfg.sampling_precision)
+                if let Some(th) = Threshold::from_probability(min_prob, self.cfg.sampling_precision)
                 {
                     if th < verdict.threshold {
                         verdict = Verdict {
@@ -538,7 +557,11 @@ impl ProbabilisticSampler {
         if verdict.sampled {
             if let Some(carrier) = carrier {
                 if let Some(rv) = carrier.set_rv {
-                    set_str_attr(&mut rec.attributes, "sampling.randomness", threshold::rvalue(rv));
+                    set_str_attr(
+                        &mut rec.attributes,
+                        "sampling.randomness",
+                        threshold::rvalue(rv),
+                    );
                 }
                 let mut th = carrier.th.and_then(Threshold::tvalue);
                 update_th(&mut th, carrier.th, verdict.threshold);

@@ -85,8 +85,16 @@ async fn hash_seed_mode_keeps_what_the_original_formula_keeps() {
     assert!((800..1200).contains(&kept.len()), "{}", kept.len());
     // Kept spans carry the randomness and threshold upstream writes.
     let first = &kept_spans(&sink)[0];
-    assert!(first.trace_state.starts_with("ot=rv:"), "{}", first.trace_state);
-    assert!(first.trace_state.ends_with(";th:c"), "{}", first.trace_state);
+    assert!(
+        first.trace_state.starts_with("ot=rv:"),
+        "{}",
+        first.trace_state
+    );
+    assert!(
+        first.trace_state.ends_with(";th:c"),
+        "{}",
+        first.trace_state
+    );
 }
 
 #[tokio::test]
@@ -137,7 +145,11 @@ async fn arriving_threshold_is_multiplied_and_inconsistent_one_fails_closed() {
     }
     p.consume_traces(data).await.expect("ok");
     let kept = kept_spans(&sink);
-    assert_eq!(kept.len(), 1, "the inconsistent span is dropped (fail_closed)");
+    assert_eq!(
+        kept.len(),
+        1,
+        "the inconsistent span is dropped (fail_closed)"
+    );
     assert_eq!(kept[0].trace_id, keep);
     assert_eq!(kept[0].trace_state, "ot=th:c,vendor=v");
 }
@@ -156,7 +168,11 @@ async fn sampling_priority_overrides_and_everything_dropped_sends_nothing() {
     p.consume_traces(data).await.expect("ok");
     assert_eq!(kept_spans(&sink).len(), 1);
     p.consume_traces(traces(&[id(4)])).await.expect("ok");
-    assert_eq!(sink.traces.lock().expect("lock").len(), 1, "empty batch not sent");
+    assert_eq!(
+        sink.traces.lock().expect("lock").len(),
+        1,
+        "empty batch not sent"
+    );
 }
 
 #[tokio::test]

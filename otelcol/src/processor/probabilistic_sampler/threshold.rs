@@ -217,7 +217,9 @@ mod tests {
 
     #[test]
     fn trace_id_randomness_is_the_last_seven_bytes() {
-        let id = [0, 1, 2, 3, 4, 5, 6, 7, 8, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16];
+        let id = [
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16,
+        ];
         assert_eq!(trace_id_randomness(&id), 0x10111213141516);
     }
 }

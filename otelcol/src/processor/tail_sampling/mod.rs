@@ -131,7 +131,10 @@ impl TailSamplingProcessor {
         let mut others = Vec::new();
         for p in &cfg.policies {
             if p.name.is_empty() {
-                return Err(ConfigError::invalid("policy", "policy name cannot be empty"));
+                return Err(ConfigError::invalid(
+                    "policy",
+                    "policy name cannot be empty",
+                ));
             }
             if !names.insert(p.name.as_str()) {
                 return Err(ConfigError::invalid(
@@ -211,7 +214,8 @@ impl TailSamplingProcessor {
         let out = {
             let mut st = self.state();
             let batch = st.batches.pop_front().unwrap_or_default();
-            st.batches.push_back(Vec::with_capacity(self.batch_capacity));
+            st.batches
+                .push_back(Vec::with_capacity(self.batch_capacity));
             self.decide(&mut st, batch)
         };
         self.release(out).await;
@@ -393,11 +397,7 @@ impl TailSamplingProcessor {
     /// nothing accepted is silently lost.
     pub async fn shutdown(&self, _deadline: Instant) -> Result<(), ShutdownError> {
         self.stop.notify_one();
-        let handle = self
-            .ticker
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let handle = self.ticker.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(h) = handle {
             h.abort();
             let _ = h.await;

@@ -44,9 +44,8 @@ pub fn combine(decisions: &[Decision]) -> Decision {
         Decision::Dropped
     } else if has(Decision::InvertNotSampled) {
         Decision::NotSampled
-    } else if has(Decision::Sampled) {
-        Decision::Sampled
-    } else if has(Decision::InvertSampled) && !has(Decision::NotSampled) {
+    } else if has(Decision::Sampled) || (has(Decision::InvertSampled) && !has(Decision::NotSampled))
+    {
         Decision::Sampled
     } else {
         Decision::NotSampled
@@ -65,7 +64,11 @@ pub(crate) struct TokenBucket {
 
 impl TokenBucket {
     fn new(rate: i64, burst: i64) -> Self {
-        let burst = if burst > 0 { burst } else { rate.saturating_mul(2) } as f64;
+        let burst = if burst > 0 {
+            burst
+        } else {
+            rate.saturating_mul(2)
+        } as f64;
         Self {
             rate: rate as f64,
             burst,
@@ -299,13 +302,17 @@ impl Evaluator {
                 value: *value,
                 invert: *invert_match,
             },
-            PolicyKind::And(subs) => {
-                Evaluator::And(subs.iter().map(Evaluator::compile).collect::<Result<_, _>>()?)
-            }
+            PolicyKind::And(subs) => Evaluator::And(
+                subs.iter()
+                    .map(Evaluator::compile)
+                    .collect::<Result<_, _>>()?,
+            ),
             PolicyKind::Not(sub) => Evaluator::Not(Box::new(Evaluator::compile(sub)?)),
-            PolicyKind::Drop(subs) => {
-                Evaluator::Drop(subs.iter().map(Evaluator::compile).collect::<Result<_, _>>()?)
-            }
+            PolicyKind::Drop(subs) => Evaluator::Drop(
+                subs.iter()
+                    .map(Evaluator::compile)
+                    .collect::<Result<_, _>>()?,
+            ),
             PolicyKind::Composite {
                 max_total_spans_per_second,
                 sub_policies,
@@ -385,13 +392,16 @@ impl Evaluator {
                 invert,
             } => {
                 let matches = |attrs: &[KeyValue]| {
-                    attr(attrs, key).and_then(as_int).is_some_and(|v| {
-                        min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m)
-                    })
+                    attr(attrs, key)
+                        .and_then(as_int)
+                        .is_some_and(|v| min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m))
                 };
-                resource_or_span(trace, *invert, |r| matches(resource_attrs(r)), |s| {
-                    matches(&s.attributes)
-                })
+                resource_or_span(
+                    trace,
+                    *invert,
+                    |r| matches(resource_attrs(r)),
+                    |s| matches(&s.attributes),
+                )
             }
             Evaluator::Probabilistic { salt, threshold } => {
                 sampled_if(fnv64a(&[salt.as_bytes(), id]) <= *threshold)
@@ -410,9 +420,12 @@ impl Evaluator {
                         .and_then(as_str)
                         .is_some_and(|v| matcher.matches(v))
                 };
-                resource_or_span(trace, *invert, |r| matches(resource_attrs(r)), |s| {
-                    matches(&s.attributes)
-                })
+                resource_or_span(
+                    trace,
+                    *invert,
+                    |r| matches(resource_attrs(r)),
+                    |s| matches(&s.attributes),
+                )
             }
             Evaluator::RateLimiting(bucket) => sampled_if(bucket.allow(now, trace.span_count)),
             Evaluator::BytesLimiting(bucket) => {
@@ -431,12 +444,14 @@ impl Evaluator {
                 })
             })),
             Evaluator::BooleanAttribute { key, value, invert } => {
-                let matches = |attrs: &[KeyValue]| {
-                    attr(attrs, key).and_then(as_bool) == Some(*value)
-                };
-                resource_or_span(trace, *invert, |r| matches(resource_attrs(r)), |s| {
-                    matches(&s.attributes)
-                })
+                let matches =
+                    |attrs: &[KeyValue]| attr(attrs, key).and_then(as_bool) == Some(*value);
+                resource_or_span(
+                    trace,
+                    *invert,
+                    |r| matches(resource_attrs(r)),
+                    |s| matches(&s.attributes),
+                )
             }
             Evaluator::And(subs) => {
                 for sub in subs {

@@ -79,7 +79,11 @@ impl TailObs {
                 &format!("{PREFIX}sampling_decision_timer_latency"),
                 "Latency (in milliseconds) of each run of the sampling decision timer",
                 &labels(&[]),
-                &[1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 150.0, 200.0, 300.0, 400.0, 500.0, 750.0, 1000.0, 2000.0, 3000.0, 4000.0, 5000.0, 10000.0, 20000.0, 30000.0, 50000.0],
+                &[
+                    1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 150.0, 200.0, 300.0, 400.0,
+                    500.0, 750.0, 1000.0, 2000.0, 3000.0, 4000.0, 5000.0, 10000.0, 20000.0,
+                    30000.0, 50000.0,
+                ],
             ),
             release_failed: reg.counter(
                 "alloy_otelcol_processor_tail_sampling_release_failed_spans_total",

@@ -112,38 +112,63 @@ fn received(sink: &Sink) -> std::collections::BTreeMap<u8, usize> {
 async fn keeps_error_and_slow_traces_whole_and_drops_the_rest() {
     let (p, sink, reg) = build(cfg(errors_and_slow()));
     // Trace 1: an error in its second batch; 2: slow; 3: fast and fine.
-    p.consume_traces(batch("a", vec![span(1, 0, 10, false), span(2, 0, 900, false)]))
-        .await
-        .expect("accepted");
+    p.consume_traces(batch(
+        "a",
+        vec![span(1, 0, 10, false), span(2, 0, 900, false)],
+    ))
+    .await
+    .expect("accepted");
     p.consume_traces(batch(
         "b",
-        vec![span(1, 1, 5, true), span(3, 0, 5, false), span(3, 1, 5, false)],
+        vec![
+            span(1, 1, 5, true),
+            span(3, 0, 5, false),
+            span(3, 1, 5, false),
+        ],
     ))
     .await
     .expect("accepted");
     assert_eq!(p.buffered_spans(), 5);
-    assert!(received(&sink).is_empty(), "nothing leaves before the decision");
+    assert!(
+        received(&sink).is_empty(),
+        "nothing leaves before the decision"
+    );
     // decision_wait 1s = one batch: the next tick decides.
     p.tick().await;
     assert_eq!(received(&sink), [(1, 2), (2, 1)].into_iter().collect());
     assert_eq!(p.buffered_spans(), 0);
     let sum = |name: &str, labels: &[(&str, &str)]| reg.sum(name, labels);
     assert_eq!(
-        sum("otelcol_processor_tail_sampling_global_count_traces_sampled_total", &[("sampled", "true")]),
+        sum(
+            "otelcol_processor_tail_sampling_global_count_traces_sampled_total",
+            &[("sampled", "true")]
+        ),
         2.0
     );
     assert_eq!(
-        sum("otelcol_processor_tail_sampling_global_count_traces_sampled_total", &[("sampled", "false")]),
+        sum(
+            "otelcol_processor_tail_sampling_global_count_traces_sampled_total",
+            &[("sampled", "false")]
+        ),
         1.0
     );
     assert_eq!(
         sum(
             "otelcol_processor_tail_sampling_count_traces_sampled_total",
-            &[("policy", "otelcol.processor.tail_sampling.t.errors"), ("sampled", "true")]
+            &[
+                ("policy", "otelcol.processor.tail_sampling.t.errors"),
+                ("sampled", "true")
+            ]
         ),
         1.0
     );
-    assert_eq!(sum("otelcol_processor_tail_sampling_new_trace_id_received_total", &[]), 3.0);
+    assert_eq!(
+        sum(
+            "otelcol_processor_tail_sampling_new_trace_id_received_total",
+            &[]
+        ),
+        3.0
+    );
     // The sampled trace keeps its resource per span group.
     let first = sink.traces.lock().expect("lock")[0].clone();
     assert!(first.resource_spans.len() >= 2);
@@ -154,7 +179,9 @@ async fn decision_waits_for_all_batches_of_decision_wait() {
     let mut c = cfg(errors_and_slow());
     c.decision_wait = Duration::from_secs(3);
     let (p, sink, _) = build(c);
-    p.consume_traces(batch("a", vec![span(1, 0, 1, true)])).await.expect("ok");
+    p.consume_traces(batch("a", vec![span(1, 0, 1, true)]))
+        .await
+        .expect("ok");
     p.tick().await;
     p.tick().await;
     assert!(received(&sink).is_empty());
@@ -179,7 +206,11 @@ async fn late_spans_follow_the_decision_without_and_with_cache() {
         p.consume_traces(batch("a", vec![span(1, 5, 1, false), span(2, 5, 1, true)]))
             .await
             .expect("ok");
-        assert_eq!(received(&sink), [(1, 2)].into_iter().collect(), "cache {cache}");
+        assert_eq!(
+            received(&sink),
+            [(1, 2)].into_iter().collect(),
+            "cache {cache}"
+        );
         p.tick().await;
         assert_eq!(received(&sink), [(1, 2)].into_iter().collect());
         let early = reg.sum(
@@ -206,9 +237,15 @@ async fn oldest_traces_are_evicted_and_counted() {
     assert_eq!(p.traces_held(), 3);
     assert_eq!(p.buffered_spans(), 6);
     p.tick().await;
-    assert_eq!(received(&sink), [(3, 2), (4, 2), (5, 2)].into_iter().collect());
     assert_eq!(
-        reg.sum("otelcol_processor_tail_sampling_sampling_trace_dropped_too_early_total", &[]),
+        received(&sink),
+        [(3, 2), (4, 2), (5, 2)].into_iter().collect()
+    );
+    assert_eq!(
+        reg.sum(
+            "otelcol_processor_tail_sampling_sampling_trace_dropped_too_early_total",
+            &[]
+        ),
         2.0
     );
 }
@@ -231,8 +268,12 @@ async fn drop_policy_wins_and_inverted_match_vetoes() {
         ),
     ];
     let (p, sink, _) = build(cfg(policies));
-    p.consume_traces(batch("healthcheck", vec![span(1, 0, 1, false)])).await.expect("ok");
-    p.consume_traces(batch("shop", vec![span(2, 0, 1, false)])).await.expect("ok");
+    p.consume_traces(batch("healthcheck", vec![span(1, 0, 1, false)]))
+        .await
+        .expect("ok");
+    p.consume_traces(batch("shop", vec![span(2, 0, 1, false)]))
+        .await
+        .expect("ok");
     p.tick().await;
     assert_eq!(received(&sink), [(2, 1)].into_iter().collect());
 
@@ -249,8 +290,12 @@ async fn drop_policy_wins_and_inverted_match_vetoes() {
         ),
     ];
     let (p, sink, _) = build(cfg(veto));
-    p.consume_traces(batch("shop", vec![span(1, 0, 1, false)])).await.expect("ok");
-    p.consume_traces(batch("cart", vec![span(2, 0, 1, false)])).await.expect("ok");
+    p.consume_traces(batch("shop", vec![span(1, 0, 1, false)]))
+        .await
+        .expect("ok");
+    p.consume_traces(batch("cart", vec![span(2, 0, 1, false)]))
+        .await
+        .expect("ok");
     p.tick().await;
     assert_eq!(received(&sink), [(2, 1)].into_iter().collect());
 }
@@ -360,19 +405,29 @@ async fn composite_and_rate_limits_bound_spans() {
 #[tokio::test]
 async fn shutdown_decides_pending_traces_or_drops_them_counted() {
     let (p, sink, _) = build(cfg(errors_and_slow()));
-    p.consume_traces(batch("a", vec![span(1, 0, 1, true)])).await.expect("ok");
+    p.consume_traces(batch("a", vec![span(1, 0, 1, true)]))
+        .await
+        .expect("ok");
     p.shutdown(Instant::now()).await.expect("shutdown");
     assert_eq!(received(&sink), [(1, 1)].into_iter().collect());
-    assert!(p.consume_traces(batch("a", vec![span(2, 0, 1, true)])).await.is_err());
+    assert!(p
+        .consume_traces(batch("a", vec![span(2, 0, 1, true)]))
+        .await
+        .is_err());
 
     let mut c = cfg(errors_and_slow());
     c.drop_pending_traces_on_shutdown = true;
     let (p, sink, reg) = build(c);
-    p.consume_traces(batch("a", vec![span(1, 0, 1, true)])).await.expect("ok");
+    p.consume_traces(batch("a", vec![span(1, 0, 1, true)]))
+        .await
+        .expect("ok");
     p.shutdown(Instant::now()).await.expect("shutdown");
     assert!(received(&sink).is_empty());
     assert_eq!(
-        reg.sum("otelcol_processor_tail_sampling_sampling_trace_dropped_too_early_total", &[]),
+        reg.sum(
+            "otelcol_processor_tail_sampling_sampling_trace_dropped_too_early_total",
+            &[]
+        ),
         1.0
     );
 }
@@ -415,5 +470,9 @@ fn bad_policies_are_refused_by_name() {
         Fanout::default(),
         &Registry::new(),
     );
-    assert!(dup.err().map(|e| e.to_string()).unwrap_or_default().contains("duplicate policy name"));
+    assert!(dup
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+        .contains("duplicate policy name"));
 }

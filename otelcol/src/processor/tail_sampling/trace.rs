@@ -160,7 +160,11 @@ impl TraceData {
         let mut last_scope: Option<&Arc<ScopeKey>> = None;
         for b in &self.spans {
             if !last_resource.is_some_and(|r| Arc::ptr_eq(r, &b.resource)) {
-                size += 4 + b.resource.resource.as_ref().map_or(0, |r| attrs_size(&r.attributes));
+                size += 4 + b
+                    .resource
+                    .resource
+                    .as_ref()
+                    .map_or(0, |r| attrs_size(&r.attributes));
                 last_resource = Some(&b.resource);
                 last_scope = None;
             }

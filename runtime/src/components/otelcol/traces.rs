@@ -11,13 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alloy_otelcol as otel;
-use otel::processor::probabilistic_sampler::{
-    AttributeSource, ProbabilisticSampler, ProbabilisticSamplerConfig, SamplerMode,
-};
 use otel::connector::servicegraph::{ServiceGraph, ServiceGraphConfig};
 use otel::connector::spanlogs::{Overrides, SpanLogs, SpanLogsConfig};
 use otel::connector::spanmetrics::{Dimension, DurationUnit, SpanMetrics, SpanMetricsConfig};
 use otel::processor::memory_limiter::{MemoryLimiter, MemoryLimiterConfig};
+use otel::processor::probabilistic_sampler::{
+    AttributeSource, ProbabilisticSampler, ProbabilisticSamplerConfig, SamplerMode,
+};
 use otel::processor::span::{SpanConfig, SpanProcessor, StatusConfig, ToAttributes};
 use otel::processor::tail_sampling::{
     PolicyConfig, PolicyKind, TailSamplingConfig, TailSamplingProcessor,
@@ -105,7 +105,9 @@ pub(super) fn tail_sampling(
         ));
     }
     if args.get_or("block_on_overflow", false)? {
-        return Err(err("block_on_overflow is not supported by this runtime yet"));
+        return Err(err(
+            "block_on_overflow is not supported by this runtime yet",
+        ));
     }
     if args.get_or::<i64>("maximum_trace_size_bytes", 0)? != 0 {
         return Err(err(
@@ -359,7 +361,11 @@ fn traces_only(args: &Arguments, component: &str) -> Result<otel::Outputs> {
 }
 
 /// `otelcol.processor.span`.
-pub(super) fn span(id: &str, args: &Arguments, telemetry: &otel::Registry) -> Result<TraceInstance> {
+pub(super) fn span(
+    id: &str,
+    args: &Arguments,
+    telemetry: &otel::Registry,
+) -> Result<TraceInstance> {
     debug_metrics(args)?;
     let mut cfg = SpanConfig {
         include: super::decode::match_config(args, "include")?,
@@ -478,15 +484,22 @@ fn dimensions(body: &Arguments) -> Result<Vec<Dimension>> {
 pub(super) fn spanmetrics(args: &Arguments) -> Result<TraceInstance> {
     let d = SpanMetricsConfig::default();
     if args.block("calls_dimension").is_some() {
-        return Err(err("block calls_dimension is not supported by this runtime yet"));
+        return Err(err(
+            "block calls_dimension is not supported by this runtime yet",
+        ));
     }
     if args.get_or::<i64>("aggregation_cardinality_limit", 0)? != 0 {
         return Err(err(
             "aggregation_cardinality_limit is not supported by this runtime yet",
         ));
     }
-    if !args.get_or::<Duration>("series_expiration", Duration::ZERO)?.is_zero() {
-        return Err(err("series_expiration is not supported by this runtime yet"));
+    if !args
+        .get_or::<Duration>("series_expiration", Duration::ZERO)?
+        .is_zero()
+    {
+        return Err(err(
+            "series_expiration is not supported by this runtime yet",
+        ));
     }
     if !args
         .get_or::<Vec<String>>("include_instrumentation_scope", Vec::new())?
@@ -597,17 +610,23 @@ pub(super) fn servicegraph(
         ));
     }
     let mut cfg = ServiceGraphConfig {
-        latency_histogram_buckets: args
-            .get_or("latency_histogram_buckets", d.latency_histogram_buckets.clone())?,
+        latency_histogram_buckets: args.get_or(
+            "latency_histogram_buckets",
+            d.latency_histogram_buckets.clone(),
+        )?,
         dimensions: args.get_or("dimensions", Vec::new())?,
         store_expiration_loop: args.get_or("store_expiration_loop", d.store_expiration_loop)?,
         cache_loop: args.get_or("cache_loop", d.cache_loop)?,
-        virtual_node_peer_attributes: args
-            .get_or("virtual_node_peer_attributes", d.virtual_node_peer_attributes.clone())?,
+        virtual_node_peer_attributes: args.get_or(
+            "virtual_node_peer_attributes",
+            d.virtual_node_peer_attributes.clone(),
+        )?,
         virtual_node_extra_label: args.get_or("virtual_node_extra_label", false)?,
         metrics_flush_interval: args.get_or("metrics_flush_interval", d.metrics_flush_interval)?,
-        database_name_attributes: args
-            .get_or("database_name_attributes", d.database_name_attributes.clone())?,
+        database_name_attributes: args.get_or(
+            "database_name_attributes",
+            d.database_name_attributes.clone(),
+        )?,
         ..d
     };
     if let Some(store) = args.block("store") {
