@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::trace::v1::{status, Span, Status};
 use regex::Regex;
 
@@ -180,7 +179,7 @@ impl SpanProcessor {
             let mut at = 0;
             for (i, name) in rule.names.iter().enumerate() {
                 let Some(m) = caps.get(i + 1) else { continue };
-                upsert(&mut span.attributes, name, m.as_str());
+                super::upsert_str(&mut span.attributes, name, m.as_str().to_owned());
                 renamed.push_str(&old[at..m.start()]);
                 renamed.push('{');
                 renamed.push_str(name);
@@ -224,20 +223,6 @@ impl SpanProcessor {
                 }
             }
         }
-    }
-}
-
-fn upsert(attrs: &mut Vec<KeyValue>, key: &str, value: &str) {
-    let value = Some(AnyValue {
-        value: Some(any_value::Value::StringValue(value.to_owned())),
-    });
-    match attrs.iter_mut().find(|kv| kv.key == key) {
-        Some(kv) => kv.value = value,
-        None => attrs.push(KeyValue {
-            key: key.to_owned(),
-            value,
-            ..Default::default()
-        }),
     }
 }
 

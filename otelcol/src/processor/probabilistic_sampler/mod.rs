@@ -557,7 +557,7 @@ impl ProbabilisticSampler {
         if verdict.sampled {
             if let Some(carrier) = carrier {
                 if let Some(rv) = carrier.set_rv {
-                    set_str_attr(
+                    super::upsert_str(
                         &mut rec.attributes,
                         "sampling.randomness",
                         threshold::rvalue(rv),
@@ -566,7 +566,7 @@ impl ProbabilisticSampler {
                 let mut th = carrier.th.and_then(Threshold::tvalue);
                 update_th(&mut th, carrier.th, verdict.threshold);
                 if let Some(th) = th {
-                    set_str_attr(&mut rec.attributes, "sampling.threshold", th);
+                    super::upsert_str(&mut rec.attributes, "sampling.threshold", th);
                 }
             }
         }
@@ -669,20 +669,6 @@ fn value_bytes(v: &AnyValue) -> Vec<u8> {
         Some(any_value::Value::DoubleValue(d)) => d.to_string().into_bytes(),
         Some(any_value::Value::BoolValue(b)) => b.to_string().into_bytes(),
         _ => Vec::new(),
-    }
-}
-
-fn set_str_attr(attrs: &mut Vec<KeyValue>, key: &str, value: String) {
-    let value = Some(AnyValue {
-        value: Some(any_value::Value::StringValue(value)),
-    });
-    match attrs.iter_mut().find(|kv| kv.key == key) {
-        Some(kv) => kv.value = value,
-        None => attrs.push(KeyValue {
-            key: key.to_owned(),
-            value,
-            ..Default::default()
-        }),
     }
 }
 
