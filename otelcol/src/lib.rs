@@ -39,6 +39,7 @@
 //! # let _ = text; Ok(()) }
 //! ```
 
+pub mod connector;
 pub mod consumer;
 pub mod error;
 pub mod exporter;

@@ -208,7 +208,7 @@ fn hash_value(v: &AnyValue) -> Option<AnyValue> {
 }
 
 /// pdata's `AsString` for scalar values.
-pub(super) fn as_string(v: &AnyValue) -> String {
+pub(crate) fn as_string(v: &AnyValue) -> String {
     match v.value.as_ref() {
         None => String::new(),
         Some(any_value::Value::StringValue(s)) => s.clone(),

@@ -94,7 +94,7 @@ struct LibCheck {
 }
 
 /// One compiled `include` or `exclude` block.
-pub(super) struct Matcher {
+pub(crate) struct Matcher {
     services: Option<StrSet>,
     span_names: Option<StrSet>,
     span_kinds: Option<StrSet>,
@@ -121,7 +121,7 @@ fn span_kind_names(k: i32) -> [&'static str; 2] {
 impl Matcher {
     /// Compiles `mc` for `signal`, rejecting properties that do not apply to
     /// it, as upstream does.
-    pub(super) fn new(
+    pub(crate) fn new(
         mc: &MatchConfig,
         signal: SignalKind,
         which: &str,
@@ -253,7 +253,7 @@ impl Matcher {
             && self.attributes.iter().all(|c| c.matches(attrs))
     }
 
-    pub(super) fn span(
+    pub(crate) fn span(
         &self,
         resource: Option<&Resource>,
         scope: Option<&InstrumentationScope>,

@@ -1,9 +1,9 @@
 //! `otelcol.processor.attributes`: edits span, log record and data point
 //! attributes with ordered actions, optionally only for matching items.
 
-mod action;
+pub(crate) mod action;
 pub mod config;
-mod matcher;
+pub(crate) mod matcher;
 
 use std::sync::Arc;
 use std::time::Instant;

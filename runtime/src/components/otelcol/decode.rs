@@ -116,7 +116,7 @@ fn fanout(body: &Arguments, signal: &str) -> Result<Fanout> {
     consumers(body, signal, &format!("output.{signal}"))
 }
 
-fn outputs(args: &Arguments) -> Result<Outputs> {
+pub(super) fn outputs(args: &Arguments) -> Result<Outputs> {
     let Some(output) = args.block("output") else {
         return Err(err("missing required block \"output\""));
     };
@@ -380,7 +380,7 @@ fn attribute_matches(body: &Arguments, name: &str) -> Result<Vec<AttributeMatch>
         .collect()
 }
 
-fn match_config(args: &Arguments, name: &str) -> Result<Option<MatchConfig>> {
+pub(super) fn match_config(args: &Arguments, name: &str) -> Result<Option<MatchConfig>> {
     let Some(block) = args.block(name) else {
         return Ok(None);
     };

@@ -1,7 +1,8 @@
 //! `otelcol.*` components backed by the `alloy-otelcol` crate:
 //! `otelcol.receiver.otlp`, `otelcol.processor.batch`,
 //! `otelcol.processor.attributes`, `otelcol.exporter.otlp`,
-//! `otelcol.exporter.otlphttp` and `otelcol.exporter.debug`.
+//! `otelcol.exporter.otlphttp` and `otelcol.exporter.debug`; the trace
+//! processing components are decoded in `traces.rs`.
 //!
 //! # Why a forwarding consumer
 //! Alloy wires pipelines by reference: `output { traces = [x.input] }`
@@ -31,6 +32,7 @@
 //! gathered.
 
 mod decode;
+mod traces;
 
 pub(crate) use decode::consumers;
 pub(crate) use decode::{client_tls_body, parse_bytes};
@@ -65,6 +67,13 @@ pub(super) fn registrations() -> Vec<Registration> {
         Kind::ExporterGrpc,
         Kind::ExporterHttp,
         Kind::ExporterDebug,
+        Kind::TailSampling,
+        Kind::ProbabilisticSampler,
+        Kind::Span,
+        Kind::MemoryLimiter,
+        Kind::SpanLogs,
+        Kind::SpanMetrics,
+        Kind::ServiceGraph,
     ]
     .into_iter()
     .filter_map(|kind| {
@@ -169,6 +178,13 @@ enum Kind {
     ExporterGrpc,
     ExporterHttp,
     ExporterDebug,
+    TailSampling,
+    ProbabilisticSampler,
+    Span,
+    MemoryLimiter,
+    SpanLogs,
+    SpanMetrics,
+    ServiceGraph,
 }
 
 impl Kind {
@@ -180,6 +196,13 @@ impl Kind {
             Kind::ExporterGrpc => "otelcol.exporter.otlp",
             Kind::ExporterHttp => "otelcol.exporter.otlphttp",
             Kind::ExporterDebug => "otelcol.exporter.debug",
+            Kind::TailSampling => "otelcol.processor.tail_sampling",
+            Kind::ProbabilisticSampler => "otelcol.processor.probabilistic_sampler",
+            Kind::Span => "otelcol.processor.span",
+            Kind::MemoryLimiter => "otelcol.processor.memory_limiter",
+            Kind::SpanLogs => "otelcol.connector.spanlogs",
+            Kind::SpanMetrics => "otelcol.connector.spanmetrics",
+            Kind::ServiceGraph => "otelcol.connector.servicegraph",
         }
     }
 
@@ -229,6 +252,15 @@ impl Kind {
                 decode::exporter_debug(args)?,
                 telemetry,
             ))),
+            Kind::TailSampling => Instance::Trace(traces::tail_sampling(id, args, telemetry)?),
+            Kind::ProbabilisticSampler => {
+                Instance::Trace(traces::probabilistic_sampler(id, args, telemetry)?)
+            }
+            Kind::Span => Instance::Trace(traces::span(id, args, telemetry)?),
+            Kind::MemoryLimiter => Instance::Trace(traces::memory_limiter(id, args, telemetry)?),
+            Kind::SpanLogs => Instance::Trace(traces::spanlogs(args)?),
+            Kind::SpanMetrics => Instance::Trace(traces::spanmetrics(args)?),
+            Kind::ServiceGraph => Instance::Trace(traces::servicegraph(id, args, telemetry)?),
         })
     }
 }
@@ -242,6 +274,7 @@ enum Instance {
     Grpc(Arc<otel::OtlpGrpcExporter>),
     Http(Arc<otel::OtlpHttpExporter>),
     Debug(Arc<otel::DebugExporter>),
+    Trace(traces::TraceInstance),
 }
 
 impl Instance {
@@ -253,6 +286,7 @@ impl Instance {
             Instance::Grpc(e) => Some(e.clone()),
             Instance::Http(e) => Some(e.clone()),
             Instance::Debug(e) => Some(e.clone()),
+            Instance::Trace(t) => Some(t.consumer()),
         }
     }
 
@@ -262,7 +296,7 @@ impl Instance {
             Instance::Grpc(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Http(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Debug(e) => e.start().await.map_err(|e| e.to_string()),
-            Instance::Batch(_) | Instance::Attributes(_) => Ok(()),
+            Instance::Batch(_) | Instance::Attributes(_) | Instance::Trace(_) => Ok(()),
         }
     }
 
@@ -275,6 +309,7 @@ impl Instance {
             Instance::Grpc(e) => e.shutdown(deadline).await,
             Instance::Http(e) => e.shutdown(deadline).await,
             Instance::Debug(e) => e.shutdown(deadline).await,
+            Instance::Trace(t) => return t.shutdown(deadline).await,
         }
         .map_err(|e| e.to_string())
     }
