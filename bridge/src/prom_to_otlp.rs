@@ -118,6 +118,16 @@ enum Kind {
     Exponential,
 }
 
+/// What decides the slot (resource, scope, metric) of a sample.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct SlotKey<'a> {
+    job: Option<&'a str>,
+    instance: Option<&'a str>,
+    scope: Option<&'a str>,
+    version: Option<&'a str>,
+    family: &'a str,
+}
+
 struct HistGroup {
     attrs: Vec<KeyValue>,
     t: i64,
@@ -285,11 +295,14 @@ impl PromToOtlp {
 
     fn start_time(&mut self, labels: &Labels, t: i64, v: f64) -> i64 {
         let g = self.generation;
-        let st = self.starts.entry(labels.clone()).or_insert(StartState {
-            start_ms: t,
-            last: v,
-            seen: g,
-        });
+        let st = match self.starts.get_mut(labels) {
+            Some(st) => st,
+            None => self.starts.entry(labels.clone()).or_insert(StartState {
+                start_ms: t,
+                last: v,
+                seen: g,
+            }),
+        };
         st.seen = g;
         if v.is_nan() {
             return st.start_ms;
@@ -316,24 +329,14 @@ impl PromToOtlp {
             }
         }
         let mut resources: Vec<ResourceBuild> = Vec::new();
-        let mut res_index: FxHashMap<(String, String), usize> = FxHashMap::default();
-        // Where each series' last number point went, for exemplars.
+        let mut res_index: FxHashMap<(&str, &str), usize> = FxHashMap::default();
+        // Where each series' last number point went, for exemplars (only
+        // kept when the batch has exemplars).
         let mut point_of: FxHashMap<u32, (usize, usize, usize, usize)> = FxHashMap::default();
-
-        let mut locate = |labels: &Labels, resources: &mut Vec<ResourceBuild>| -> Option<usize> {
-            let job = labels.get("job")?;
-            let instance = labels.get("instance")?;
-            let key = (job.to_owned(), instance.to_owned());
-            Some(*res_index.entry(key).or_insert_with(|| {
-                resources.push(ResourceBuild {
-                    resource: create_resource(job, instance, labels.get_or_empty("__scheme__")),
-                    scopes: Vec::new(),
-                    index: FxHashMap::default(),
-                    scope_attrs: FxHashMap::default(),
-                });
-                resources.len() - 1
-            }))
-        };
+        let track_points = !batch.exemplars().is_empty();
+        // The slot of the previous sample: consecutive samples of one
+        // family and target skip every map lookup.
+        let mut last: Option<(SlotKey<'_>, usize, usize, usize)> = None;
 
         // Resource and scope attributes first, so order within the batch
         // does not matter.
@@ -342,7 +345,7 @@ impl PromToOtlp {
             if name != "target_info" && name != "otel_scope_info" {
                 continue;
             }
-            let Some(r) = locate(&s.labels, &mut resources) else {
+            let Some(r) = locate(&s.labels, &mut res_index, &mut resources) else {
                 continue;
             };
             let rb = &mut resources[r];
@@ -386,14 +389,31 @@ impl PromToOtlp {
                 stats.dropped[PromDropReason::NoMetricName as usize] += 1;
                 continue;
             }
-            let Some(r) = locate(labels, &mut resources) else {
-                stats.dropped[PromDropReason::NoJobInstance as usize] += 1;
-                continue;
-            };
             if name == "target_info" || name == "otel_scope_info" {
                 continue;
             }
             let (family, md) = family_of(name, own_md[bs.series as usize], &families);
+            let key = SlotKey {
+                job: labels.get("job"),
+                instance: labels.get("instance"),
+                scope: labels.get("otel_scope_name"),
+                version: labels.get("otel_scope_version"),
+                family,
+            };
+            let cached = last
+                .as_ref()
+                .filter(|(k, ..)| *k == key)
+                .map(|(_, r, si, mi)| (*r, *si, *mi));
+            let (r, cached_slot) = match cached {
+                Some((r, si, mi)) => (r, Some((si, mi))),
+                None => match locate(labels, &mut res_index, &mut resources) {
+                    Some(r) => (r, None),
+                    None => {
+                        stats.dropped[PromDropReason::NoJobInstance as usize] += 1;
+                        continue;
+                    }
+                },
+            };
             let mtype = md.as_ref().map_or(MetricType::Unknown, |m| m.metric_type);
             let kind = match mtype {
                 MetricType::Counter => Kind::Counter,
@@ -412,8 +432,11 @@ impl PromToOtlp {
             {
                 continue;
             }
-            let (scope_i, metric_i) =
-                self.metric_slot(&mut resources[r], labels, family, kind, md.as_ref());
+            let (scope_i, metric_i) = match cached_slot {
+                Some(slot) => slot,
+                None => self.metric_slot(&mut resources[r], labels, family, kind, md.as_ref()),
+            };
+            last = Some((key, r, scope_i, metric_i));
             let t = bs.sample.t;
             let v = bs.sample.v;
             let stale = is_stale_nan(v);
@@ -445,7 +468,9 @@ impl PromToOtlp {
                     };
                     points.push(point);
                     stats.points += 1;
-                    point_of.insert(bs.series, (r, scope_i, metric_i, points.len() - 1));
+                    if track_points {
+                        point_of.insert(bs.series, (r, scope_i, metric_i, points.len() - 1));
+                    }
                 }
                 Kind::Histogram | Kind::Summary => {
                     let key = (attrs_key(&attrs), t);
@@ -502,7 +527,7 @@ impl PromToOtlp {
                 stats.dropped[PromDropReason::NoMetricName as usize] += 1;
                 continue;
             }
-            let Some(r) = locate(labels, &mut resources) else {
+            let Some(r) = locate(labels, &mut res_index, &mut resources) else {
                 stats.dropped[PromDropReason::NoJobInstance as usize] += 1;
                 continue;
             };
@@ -671,6 +696,25 @@ impl PromToOtlp {
         sb.index.insert(mkey, sb.metrics.len() - 1);
         (si, sb.metrics.len() - 1)
     }
+}
+
+/// The resource of a series' target, created on first sight.
+fn locate<'b>(
+    labels: &'b Labels,
+    res_index: &mut FxHashMap<(&'b str, &'b str), usize>,
+    resources: &mut Vec<ResourceBuild>,
+) -> Option<usize> {
+    let job = labels.get("job")?;
+    let instance = labels.get("instance")?;
+    Some(*res_index.entry((job, instance)).or_insert_with(|| {
+        resources.push(ResourceBuild {
+            resource: create_resource(job, instance, labels.get_or_empty("__scheme__")),
+            scopes: Vec::new(),
+            index: FxHashMap::default(),
+            scope_attrs: FxHashMap::default(),
+        });
+        resources.len() - 1
+    }))
 }
 
 fn finish_metric(mut mb: MetricBuild, stats: &mut PromStats) -> Option<Metric> {

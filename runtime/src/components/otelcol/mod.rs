@@ -1,7 +1,8 @@
 //! `otelcol.*` components backed by the `alloy-otelcol` crate:
 //! `otelcol.receiver.otlp`, `otelcol.processor.batch`,
-//! `otelcol.processor.attributes`, `otelcol.exporter.otlp`,
-//! `otelcol.exporter.otlphttp` and `otelcol.exporter.debug`.
+//! `otelcol.processor.attributes`, `otelcol.processor.resourcedetection`,
+//! `otelcol.exporter.otlp`, `otelcol.exporter.otlphttp` and
+//! `otelcol.exporter.debug`.
 //!
 //! # Why a forwarding consumer
 //! Alloy wires pipelines by reference: `output { traces = [x.input] }`
@@ -62,6 +63,7 @@ pub(super) fn registrations() -> Vec<Registration> {
         Kind::Receiver,
         Kind::Batch,
         Kind::Attributes,
+        Kind::ResourceDetection,
         Kind::ExporterGrpc,
         Kind::ExporterHttp,
         Kind::ExporterDebug,
@@ -199,6 +201,7 @@ enum Kind {
     Receiver,
     Batch,
     Attributes,
+    ResourceDetection,
     ExporterGrpc,
     ExporterHttp,
     ExporterDebug,
@@ -210,6 +213,7 @@ impl Kind {
             Kind::Receiver => "otelcol.receiver.otlp",
             Kind::Batch => "otelcol.processor.batch",
             Kind::Attributes => "otelcol.processor.attributes",
+            Kind::ResourceDetection => "otelcol.processor.resourcedetection",
             Kind::ExporterGrpc => "otelcol.exporter.otlp",
             Kind::ExporterHttp => "otelcol.exporter.otlphttp",
             Kind::ExporterDebug => "otelcol.exporter.debug",
@@ -249,6 +253,13 @@ impl Kind {
                         .map_err(config_error)?,
                 )
             }
+            Kind::ResourceDetection => {
+                let (cfg, outputs) = decode::resourcedetection(args)?;
+                Instance::ResourceDetection(
+                    otel::ResourceDetectionProcessor::new(id, cfg, outputs, telemetry)
+                        .map_err(config_error)?,
+                )
+            }
             Kind::ExporterGrpc => Instance::Grpc(Arc::new(
                 otel::OtlpGrpcExporter::new(id, decode::exporter_grpc(args)?, telemetry)
                     .map_err(config_error)?,
@@ -272,6 +283,7 @@ enum Instance {
     Receiver(Arc<otel::OtlpReceiver>),
     Batch(Arc<otel::BatchProcessor>),
     Attributes(Arc<otel::AttributesProcessor>),
+    ResourceDetection(Arc<otel::ResourceDetectionProcessor>),
     Grpc(Arc<otel::OtlpGrpcExporter>),
     Http(Arc<otel::OtlpHttpExporter>),
     Debug(Arc<otel::DebugExporter>),
@@ -283,6 +295,7 @@ impl Instance {
             Instance::Receiver(_) => None,
             Instance::Batch(p) => Some(p.clone()),
             Instance::Attributes(p) => Some(p.clone()),
+            Instance::ResourceDetection(p) => Some(p.clone()),
             Instance::Grpc(e) => Some(e.clone()),
             Instance::Http(e) => Some(e.clone()),
             Instance::Debug(e) => Some(e.clone()),
@@ -295,6 +308,7 @@ impl Instance {
             Instance::Grpc(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Http(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Debug(e) => e.start().await.map_err(|e| e.to_string()),
+            Instance::ResourceDetection(p) => p.start().await.map_err(|e| e.to_string()),
             Instance::Batch(_) | Instance::Attributes(_) => Ok(()),
         }
     }
@@ -305,6 +319,7 @@ impl Instance {
             Instance::Receiver(r) => r.shutdown(deadline).await,
             Instance::Batch(p) => p.shutdown(deadline).await,
             Instance::Attributes(p) => p.shutdown(deadline).await,
+            Instance::ResourceDetection(p) => p.shutdown(deadline).await,
             Instance::Grpc(e) => e.shutdown(deadline).await,
             Instance::Http(e) => e.shutdown(deadline).await,
             Instance::Debug(e) => e.shutdown(deadline).await,
