@@ -33,6 +33,9 @@
 //! with an [`AppendError`] the producer counts.
 
 pub mod model;
+pub mod relabel;
+pub mod scrape;
+pub mod textparse;
 
 pub use model::{
     is_stale_nan, AppendError, Appendable, Batch, Exemplar, Fanout, FloatHistogram, Histogram,

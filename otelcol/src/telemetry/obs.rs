@@ -44,12 +44,12 @@ impl ReceiverObs {
         let item = kind.item_metric_name();
         let phrase = item_phrase(kind);
         ReceiverObs {
-            accepted: reg.counter(
+            accepted: reg.int_counter(
                 &format!("otelcol_receiver_accepted_{item}_total"),
                 &format!("Number of {phrase} successfully pushed into the pipeline. [alpha]"),
                 &labels,
             ),
-            refused: reg.counter(
+            refused: reg.int_counter(
                 &format!("otelcol_receiver_refused_{item}_total"),
                 &format!("Number of {phrase} that could not be pushed into the pipeline. [alpha]"),
                 &labels,
@@ -86,12 +86,12 @@ impl ExporterObs {
         };
         let (queue_size, queue_capacity) = if queue {
             (
-                reg.gauge(
+                reg.int_gauge(
                     "otelcol_exporter_queue_size",
                     "Current size of the retry queue (in batches). [alpha]",
                     &qlabels,
                 ),
-                reg.gauge(
+                reg.int_gauge(
                     "otelcol_exporter_queue_capacity",
                     "Fixed capacity of the retry queue (in batches). [alpha]",
                     &qlabels,
@@ -101,17 +101,17 @@ impl ExporterObs {
             (Gauge::default(), Gauge::default())
         };
         ExporterObs {
-            sent: reg.counter(
+            sent: reg.int_counter(
                 &format!("otelcol_exporter_sent_{item}_total"),
                 &format!("Number of {sent_phrase} successfully sent to destination. [alpha]"),
                 &labels,
             ),
-            send_failed: reg.counter(
+            send_failed: reg.int_counter(
                 &format!("otelcol_exporter_send_failed_{item}_total"),
                 &format!("Number of {phrase} in failed attempts to send to destination. [alpha]"),
                 &labels,
             ),
-            enqueue_failed: reg.counter(
+            enqueue_failed: reg.int_counter(
                 &format!("otelcol_exporter_enqueue_failed_{item}_total"),
                 &format!("Number of {phrase} failed to be added to the sending queue. [alpha]"),
                 &labels,
@@ -148,17 +148,17 @@ impl BatchObs {
                 &labels,
                 BATCH_SIZE_BUCKETS,
             ),
-            size_trigger: reg.counter(
+            size_trigger: reg.int_counter(
                 "otelcol_processor_batch_batch_size_trigger_send_total",
                 "Number of times the batch was sent due to a size trigger",
                 &labels,
             ),
-            timeout_trigger: reg.counter(
+            timeout_trigger: reg.int_counter(
                 "otelcol_processor_batch_timeout_trigger_send_total",
                 "Number of times the batch was sent due to a timeout trigger",
                 &labels,
             ),
-            metadata_cardinality: reg.gauge(
+            metadata_cardinality: reg.int_gauge(
                 "otelcol_processor_batch_metadata_cardinality",
                 "Number of distinct metadata value combinations being processed",
                 &labels,
@@ -181,12 +181,12 @@ impl ProcessorObs {
             &[("processor", processor), ("otel_signal", kind.as_str())],
         );
         ProcessorObs {
-            incoming: reg.counter(
+            incoming: reg.int_counter(
                 "otelcol_processor_incoming_items_total",
                 "Number of items passed to the processor. [alpha]",
                 &labels,
             ),
-            outgoing: reg.counter(
+            outgoing: reg.int_counter(
                 "otelcol_processor_outgoing_items_total",
                 "Number of items emitted from the processor. [alpha]",
                 &labels,

@@ -25,9 +25,9 @@
 //! last and can drain their queues.
 //!
 //! # Telemetry
-//! Each component owns one `alloy_otelcol::Registry` for its whole life
-//! (counters survive updates because the registry hands back existing
-//! series) and exposes it through `ctx.metrics` as a text collector; the
+//! The otelcol telemetry of a component is its `ctx.metrics` registry
+//! (the one registry type), kept for the component's whole life (counters
+//! survive updates because the registry hands back existing series); the
 //! runtime adds `component_id` and `component_path` when `/metrics` is
 //! gathered.
 
@@ -46,7 +46,6 @@ use tokio::sync::Notify;
 use crate::component::{
     Arguments, BoxFuture, Component, ComponentError, Context, Health, Registration, Shutdown,
 };
-use crate::metrics::{Metric, MetricFamily, MetricKind, MetricValue};
 use crate::value::{CapsuleValue, Object, Value};
 
 /// The catalogue's capsule type of `input` exports and `output` lists.
@@ -81,46 +80,6 @@ pub(super) fn registrations() -> Vec<Registration> {
         .ok()
     })
     .collect()
-}
-
-/// A component's otelcol registry as the runtime's metric families.
-fn families(registry: &otel::Registry) -> Vec<MetricFamily> {
-    registry
-        .gather()
-        .into_iter()
-        .map(|fam| MetricFamily {
-            kind: match fam.kind {
-                otel::telemetry::MetricKind::Counter => MetricKind::Counter,
-                otel::telemetry::MetricKind::Gauge => MetricKind::Gauge,
-                otel::telemetry::MetricKind::Histogram => MetricKind::Histogram,
-            },
-            name: fam.name,
-            help: fam.help,
-            metrics: fam
-                .series
-                .into_iter()
-                .map(|(mut labels, value)| {
-                    labels.sort();
-                    Metric {
-                        labels,
-                        value: match value {
-                            otel::SampleValue::Counter(v) => MetricValue::Scalar(v as f64),
-                            otel::SampleValue::Gauge(v) => MetricValue::Scalar(v as f64),
-                            otel::SampleValue::Histogram {
-                                buckets,
-                                sum,
-                                count,
-                            } => MetricValue::Histogram {
-                                buckets,
-                                sum,
-                                count,
-                            },
-                        },
-                    }
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 /// The value of an `otelcol.Consumer` capsule: what `output` lists hold.
@@ -372,10 +331,9 @@ struct OtelComponent {
 
 impl OtelComponent {
     fn new(kind: Kind, ctx: Context) -> OtelComponent {
-        let telemetry = otel::Registry::new();
-        let rendered = telemetry.clone();
-        ctx.metrics
-            .register_collector(Arc::new(move || families(&rendered)));
+        // The one registry type: the component's otelcol telemetry is its
+        // own registry.
+        let telemetry = ctx.metrics.clone();
         let input = kind.has_input().then(|| {
             let input = Arc::new(ForwardingConsumer::new(&ctx.id));
             let mut exports = Object::new();

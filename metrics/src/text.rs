@@ -10,14 +10,14 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 
-use super::{Metric, MetricFamily, MetricKind, MetricValue};
-use crate::value::strconv::format_float;
+use crate::family::{Metric, MetricFamily, MetricKind, MetricValue};
 
 /// Content type of the exposition.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Go's `strconv.FormatFloat(v, 'g', -1, 64)`, which client_golang uses for
-/// every sample value and bucket bound.
+/// every sample value and bucket bound: the shortest digits that read back
+/// as `v`, in exponent form when the exponent is below -4 or at least 6.
 pub fn format_value(v: f64) -> String {
     if v == f64::INFINITY {
         return "+Inf".to_owned();
@@ -28,7 +28,31 @@ pub fn format_value(v: f64) -> String {
     if v.is_nan() {
         return "NaN".to_owned();
     }
-    format_float(v, 'g', None)
+    let sign = if v.is_sign_negative() { "-" } else { "" };
+    if v == 0.0 {
+        return format!("{sign}0");
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: `8.06373e6`.
+    let scientific = format!("{:e}", v.abs());
+    let (mantissa, exp) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let nd = digits.len() as i32;
+    if !(-4..6).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() { "" } else { "." };
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{first}{dot}{rest}e{esign}{:02}", exp.abs());
+    }
+    let dp = exp + 1;
+    if dp <= 0 {
+        format!("{sign}0.{}{digits}", "0".repeat((-dp) as usize))
+    } else if dp >= nd {
+        format!("{sign}{digits}{}", "0".repeat((dp - nd) as usize))
+    } else {
+        let (int, frac) = digits.split_at(dp as usize);
+        format!("{sign}{int}.{frac}")
+    }
 }
 
 /// Merges families with the same name (the first help and type win; a
@@ -360,6 +384,14 @@ mod tests {
         assert_eq!(format_value(1048576.0), "1.048576e+06");
         assert_eq!(format_value(0.005), "0.005");
         assert_eq!(format_value(f64::INFINITY), "+Inf");
+        assert_eq!(format_value(1e6), "1e+06");
+        assert_eq!(format_value(123456789.0), "1.23456789e+08");
+        assert_eq!(format_value(0.0001), "0.0001");
+        assert_eq!(format_value(0.00001234), "1.234e-05");
+        assert_eq!(format_value(-2.5), "-2.5");
+        assert_eq!(format_value(1e21), "1e+21");
+        assert_eq!(format_value(5e-324), "5e-324");
+        assert_eq!(format_value(100.0), "100");
     }
 
     #[test]

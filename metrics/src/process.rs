@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use super::{Collector, MetricFamily, MetricKind, Registry};
+use crate::{Collector, MetricFamily, MetricKind, Registry};
 
 const USER_HZ: f64 = 100.0;
 
