@@ -11,6 +11,12 @@
 //! As upstream, lines are held back until the `logging` block has been
 //! evaluated (the first evaluation decides the format), then flushed in
 //! order. The level and format can change on every reload.
+//!
+//! `write_to`: every line written is also sent, as a Loki entry labelled
+//! `component="alloy"` whose line is the rendered text (as upstream), to the
+//! receivers of the `logging` block's `write_to`. Logging never waits for
+//! them: lines go through a bounded channel to a forwarding task, and a line
+//! that does not fit is dropped and counted ([`Handle::write_to_dropped`]).
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -113,7 +119,35 @@ struct State {
     format: AtomicU8,
     buffer: Mutex<Vec<Line>>,
     out: Mutex<Box<dyn Write + Send>>,
+    /// The `write_to` forwarding channel, when `write_to` is not empty.
+    tee: Mutex<Option<tokio::sync::mpsc::Sender<alloy_loki::Entry>>>,
+    tee_dropped: std::sync::atomic::AtomicU64,
 }
+
+thread_local! {
+    /// Set while the `write_to` forwarding task is being polled.
+    static FORWARDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Polls the forwarding future with [`FORWARDING`] set.
+struct Forwarding(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>);
+
+impl std::future::Future for Forwarding {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        FORWARDING.set(true);
+        let result = self.0.as_mut().poll(cx);
+        FORWARDING.set(false);
+        result
+    }
+}
+
+/// Lines waiting for the `write_to` receivers before new ones are dropped.
+const WRITE_TO_CAPACITY: usize = 4096;
 
 impl State {
     fn out(&self) -> MutexGuard<'_, Box<dyn Write + Send>> {
@@ -124,6 +158,31 @@ impl State {
         let text = render(line, format);
         // Logging has nowhere to report its own write errors.
         let _ = self.out().write_all(text.as_bytes());
+        self.tee(line, &text);
+    }
+
+    fn tee(&self, line: &Line, text: &str) {
+        // A line logged while delivering to `write_to` (`loki.echo` logs
+        // what it receives) would feed itself forever, growing each time.
+        if FORWARDING.get() {
+            return;
+        }
+        let tee = self.tee.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(tx) = tee.as_ref() else {
+            return;
+        };
+        let ts = line
+            .time
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let entry = alloy_loki::Entry::new(
+            [("component", "alloy")].into_iter().collect(),
+            alloy_loki::Timestamp::new(ts.as_secs() as i64, ts.subsec_nanos()),
+            text.trim_end_matches('\n'),
+        );
+        if tx.try_send(entry).is_err() {
+            self.tee_dropped.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -149,6 +208,31 @@ impl Handle {
         }
     }
 
+    /// Sets the `write_to` receivers (empty: none). Call before
+    /// [`Handle::apply`] so that lines held back reach them too, as upstream.
+    pub fn set_write_to(&self, write_to: alloy_loki::Fanout, runtime: &tokio::runtime::Handle) {
+        let mut tee = self.state.tee.lock().unwrap_or_else(|p| p.into_inner());
+        // Dropping the old sender ends the old forwarding task once it has
+        // sent what it holds.
+        *tee = None;
+        if write_to.is_empty() {
+            return;
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::channel(WRITE_TO_CAPACITY);
+        runtime.spawn(Forwarding(Box::pin(async move {
+            let mut batch = Vec::new();
+            while rx.recv_many(&mut batch, 256).await > 0 {
+                write_to.send(std::mem::take(&mut batch)).await;
+            }
+        })));
+        *tee = Some(tx);
+    }
+
+    /// Lines the `write_to` receivers could not take in time.
+    pub fn write_to_dropped(&self) -> u64 {
+        self.state.tee_dropped.load(Ordering::Relaxed)
+    }
+
     /// Writes everything held back in the default format (when the process
     /// ends before a `logging` block was evaluated).
     pub fn flush(&self) {
@@ -168,6 +252,8 @@ pub fn install(out: Box<dyn Write + Send>) -> Result<Handle, String> {
         format: AtomicU8::new(LogFormat::Logfmt as u8),
         buffer: Mutex::new(Vec::new()),
         out: Mutex::new(out),
+        tee: Mutex::new(None),
+        tee_dropped: std::sync::atomic::AtomicU64::new(0),
     });
     let subscriber = tracing_subscriber::registry().with(AlloyLayer {
         state: state.clone(),

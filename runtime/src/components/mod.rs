@@ -4,6 +4,7 @@
 //! the `alloy-otelcol` crate (module `otelcol`).
 
 mod local_file;
+pub mod loki;
 pub(crate) mod otelcol;
 
 use crate::component::Registry;
@@ -13,7 +14,8 @@ pub fn register_builtin(registry: &mut Registry) {
     let registrations = [local_file::registration()]
         .into_iter()
         .flatten()
-        .chain(otelcol::registrations());
+        .chain(otelcol::registrations())
+        .chain(loki::registrations());
     for registration in registrations {
         if let Err(error) = registry.register(registration) {
             tracing::error!(err = %error, "registering a builtin component");

@@ -166,6 +166,7 @@ impl Module {
             // Upstream evaluates a default logging node when the block is
             // absent (or was removed by a reload).
             if let Some(logging) = &self.globals.logging {
+                logging.set_write_to(Default::default(), &self.globals.runtime);
                 logging.apply(crate::logging::LogSettings::default());
             }
         }

@@ -603,8 +603,8 @@ fn config_block_failure(file: &FileCtx, block: &Block, message: String) -> Vec<D
     )]
 }
 
-/// The `logging` block: level and format; `destination` other than stderr
-/// and `write_to` are refused rather than ignored.
+/// The `logging` block: level, format and `write_to`; a `destination` other
+/// than stderr is refused rather than ignored.
 fn evaluate_logging(
     env: &Env<'_>,
     block: &Block,
@@ -631,14 +631,10 @@ fn evaluate_logging(
             )));
         }
     }
-    if let Some(write_to) = body.attribute("write_to") {
-        if write_to.value.collection_len().unwrap_or(0) > 0 {
-            return Err(fail(
-                "logging write_to is not supported by this runtime yet".to_owned(),
-            ));
-        }
-    }
+    let write_to =
+        crate::components::loki::receivers(&body, "write_to").map_err(|e| fail(e.to_string()))?;
     if let Some(logging) = &env.globals.logging {
+        logging.set_write_to(write_to, &env.globals.runtime);
         logging.apply(settings);
     }
     Ok(Outcome::default())

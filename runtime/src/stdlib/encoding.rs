@@ -37,6 +37,11 @@ pub(crate) fn to_json(a: &[Value]) -> Result<Value, CallError> {
 const STD_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const URL_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/// Standard padded base64 (HTTP basic authentication headers).
+pub(crate) fn base64_std(input: &[u8]) -> String {
+    base64_encode(input, STD_ALPHABET)
+}
+
 fn base64_encode(input: &[u8], alphabet: &[u8; 64]) -> String {
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {

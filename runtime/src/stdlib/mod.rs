@@ -11,7 +11,7 @@
 
 mod args;
 mod array;
-mod encoding;
+pub(crate) mod encoding;
 mod format;
 mod jsonpath;
 mod misc;

@@ -54,7 +54,7 @@ fn refuse_blocks(body: &Arguments, block: &str, names: &[&str]) -> Result<()> {
 
 /// Go's `units.ParseBase2Bytes` for the sizes Alloy writes (`"4MiB"`,
 /// `"512KiB"`, `"20MB"`, `"1024"`): KB and KiB are both 1024.
-pub(super) fn parse_bytes(text: &str) -> Option<usize> {
+pub(crate) fn parse_bytes(text: &str) -> Option<usize> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -208,8 +208,13 @@ fn client_tls(body: &Arguments, block: &str) -> Result<otel::TlsClientConfig> {
     let Some(tls) = body.block("tls") else {
         return Ok(otel::TlsClientConfig::default());
     };
-    let prefix = format!("{block}tls.");
-    let tls = &tls.body;
+    client_tls_body(&tls.body, &format!("{block}tls."))
+}
+
+/// A client TLS block's body (`tls`, or `tls_config` of `loki.write`);
+/// `prefix` names it in errors.
+pub(crate) fn client_tls_body(tls: &Arguments, prefix: &str) -> Result<otel::TlsClientConfig> {
+    let prefix = prefix.to_owned();
     let versions = tls_common(tls, &prefix)?;
     Ok(otel::TlsClientConfig {
         insecure: tls.get_or("insecure", false)?,

@@ -34,6 +34,7 @@
 mod decode;
 
 pub(crate) use decode::consumers;
+pub(crate) use decode::{client_tls_body, parse_bytes};
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
