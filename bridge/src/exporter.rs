@@ -32,7 +32,7 @@ impl PromExporter {
         let dropped = DropReason::ALL
             .iter()
             .map(|r| {
-                registry.counter(
+                registry.int_counter(
                     "otelcol_exporter_prometheus_dropped_data_points_total",
                     "OTLP data points the Prometheus model cannot hold, by reason.",
                     &[("reason", r.as_str())],
@@ -43,22 +43,22 @@ impl PromExporter {
             state: Mutex::new((Converter::new(opts), Batch::new())),
             next,
             dropped,
-            collisions: registry.counter(
+            collisions: registry.int_counter(
                 "otelcol_exporter_prometheus_name_collisions_total",
                 "Metrics whose translated name equals that of another metric in the same request.",
                 &[],
             ),
-            forward_failed: registry.counter(
+            forward_failed: registry.int_counter(
                 "otelcol_exporter_prometheus_forward_failed_samples_total",
                 "Samples refused by the forward_to receivers.",
                 &[],
             ),
-            converted: registry.counter(
+            converted: registry.int_counter(
                 "otelcol_exporter_prometheus_converted_data_points_total",
                 "OTLP data points converted to Prometheus samples.",
                 &[],
             ),
-            active_series: registry.gauge(
+            active_series: registry.int_gauge(
                 "otelcol_exporter_prometheus_active_series",
                 "Series the converter remembers (until gc_frequency passes without them).",
                 &[],

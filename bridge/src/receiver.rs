@@ -31,7 +31,7 @@ impl PromReceiver {
     /// tokio runtime.
     pub fn spawn(output: Fanout, registry: &Registry) -> Arc<PromReceiver> {
         let (tx, mut rx) = mpsc::channel::<Metrics>(QUEUE_CAPACITY);
-        let failed = registry.counter(
+        let failed = registry.int_counter(
             "otelcol_receiver_prometheus_refused_metric_points_total",
             "Converted data points the downstream consumers refused.",
             &[],
@@ -48,7 +48,7 @@ impl PromReceiver {
         let dropped = PromDropReason::ALL
             .iter()
             .map(|r| {
-                registry.counter(
+                registry.int_counter(
                     "otelcol_receiver_prometheus_dropped_samples_total",
                     "Prometheus samples that could not become OTLP points, by reason.",
                     &[("reason", r.as_str())],
@@ -59,12 +59,12 @@ impl PromReceiver {
             conv: Mutex::new(PromToOtlp::default()),
             tx,
             dropped,
-            refused: registry.counter(
+            refused: registry.int_counter(
                 "otelcol_receiver_prometheus_queue_full_samples_total",
                 "Samples refused because the queue to the OTLP consumers was full.",
                 &[],
             ),
-            accepted: registry.counter(
+            accepted: registry.int_counter(
                 "otelcol_receiver_prometheus_accepted_metric_points_total",
                 "OTLP data points produced from Prometheus samples.",
                 &[],

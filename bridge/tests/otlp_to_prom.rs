@@ -275,7 +275,7 @@ async fn exporter_counts_drops_on_its_registry_and_forwards() {
         .map(|(l, _)| l.metric_name().to_owned())
         .collect();
     assert!(names.contains(&"served_total".to_owned()), "{names:?}");
-    let text = reg.encode_text(&[]);
+    let text = alloy_otelcol::encode_text(&[(&reg, &[])]);
     assert!(
         text.contains(
             "otelcol_exporter_prometheus_dropped_data_points_total{reason=\"delta_sum\"} 1"

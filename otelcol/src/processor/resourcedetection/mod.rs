@@ -218,7 +218,7 @@ impl ResourceDetectionProcessor {
         let failures = detectors
             .iter()
             .map(|d| {
-                registry.counter(
+                registry.int_counter(
                     "otelcol_processor_resourcedetection_detector_failures_total",
                     "Detectors that found nothing when the component started.",
                     &[("detector", d.name())],
