@@ -42,10 +42,13 @@ fn post_json(addr: &str, path: &str, body: &str) -> Option<u16> {
 }
 
 fn attr(attrs: &[KeyValue], key: &str) -> Option<String> {
-    attrs.iter().find(|a| a.key == key).and_then(|a| match a.value.as_ref()?.value.as_ref()? {
-        any_value::Value::StringValue(s) => Some(s.clone()),
-        _ => None,
-    })
+    attrs
+        .iter()
+        .find(|a| a.key == key)
+        .and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+            any_value::Value::StringValue(s) => Some(s.clone()),
+            _ => None,
+        })
 }
 
 fn config(otlp_http: &str, sink: SocketAddr, detectors: &str) -> String {
@@ -107,7 +110,10 @@ async fn detected_attributes_reach_the_exporter() {
 
     let dir = TempDir::new("resourcedetection");
     let otlp_http = format!("127.0.0.1:{}", free_port());
-    let cfg = dir.write("config.alloy", &config(&otlp_http, sink_addr, r#"["env", "system"]"#));
+    let cfg = dir.write(
+        "config.alloy",
+        &config(&otlp_http, sink_addr, r#"["env", "system"]"#),
+    );
     let http_addr = format!("127.0.0.1:{}", free_port());
     let stderr_path = dir.path().join("alloy.stderr");
     let mut child = Command::new(env!("CARGO_BIN_EXE_alloy"))
@@ -117,7 +123,10 @@ async fn detected_attributes_reach_the_exporter() {
         .arg(&http_addr)
         .arg("--storage.path")
         .arg(dir.path().join("data"))
-        .env("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=e2e,service.name=from-env")
+        .env(
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "deployment.environment=e2e,service.name=from-env",
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&stderr_path).expect("stderr file"))
@@ -126,17 +135,35 @@ async fn detected_attributes_reach_the_exporter() {
     let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
 
     let body = r#"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"orig"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"1700000000000000000","body":{"stringValue":"hello"}}]}]}]}"#;
-    let sent = eventually(Duration::from_secs(30), || post_json(&otlp_http, "/v1/logs", body) == Some(200));
-    assert!(sent, "the receiver never accepted the log; stderr:\n{}", stderr());
-    let arrived = eventually(Duration::from_secs(20), || sink.items(SignalKind::Logs) >= 1);
+    let sent = eventually(Duration::from_secs(30), || {
+        post_json(&otlp_http, "/v1/logs", body) == Some(200)
+    });
+    assert!(
+        sent,
+        "the receiver never accepted the log; stderr:\n{}",
+        stderr()
+    );
+    let arrived = eventually(Duration::from_secs(20), || {
+        sink.items(SignalKind::Logs) >= 1
+    });
     assert!(arrived, "nothing reached the sink; stderr:\n{}", stderr());
 
     let logs = sink.logs.lock().expect("lock").clone();
     let res = logs[0].resource_logs[0].resource.clone().expect("resource");
-    assert_eq!(attr(&res.attributes, "deployment.environment").as_deref(), Some("e2e"));
-    assert_eq!(attr(&res.attributes, "service.name").as_deref(), Some("from-env"), "override defaults to true");
+    assert_eq!(
+        attr(&res.attributes, "deployment.environment").as_deref(),
+        Some("e2e")
+    );
+    assert_eq!(
+        attr(&res.attributes, "service.name").as_deref(),
+        Some("from-env"),
+        "override defaults to true"
+    );
     assert!(attr(&res.attributes, "host.name").is_some_and(|h| !h.is_empty()));
-    assert_eq!(attr(&res.attributes, "os.type").as_deref(), Some(std::env::consts::OS));
+    assert_eq!(
+        attr(&res.attributes, "os.type").as_deref(),
+        Some(std::env::consts::OS)
+    );
     assert!(attr(&res.attributes, "host.arch").is_some());
 
     let _ = child.kill();
@@ -148,7 +175,11 @@ fn unimplemented_detectors_are_refused_by_name() {
     let dir = TempDir::new("resourcedetection-refused");
     let cfg = dir.write(
         "config.alloy",
-        &config(&format!("127.0.0.1:{}", free_port()), "127.0.0.1:1".parse().expect("addr"), r#"["docker"]"#),
+        &config(
+            &format!("127.0.0.1:{}", free_port()),
+            "127.0.0.1:1".parse().expect("addr"),
+            r#"["docker"]"#,
+        ),
     );
     let addr = format!("127.0.0.1:{}", free_port());
     let data = dir.path().join("data");
@@ -163,5 +194,95 @@ fn unimplemented_detectors_are_refused_by_name() {
         ],
         Duration::from_secs(15),
     );
-    assert!(stderr.contains(r#"detector \"docker\" is not supported yet"#) || stderr.contains(r#"detector "docker" is not supported yet"#), "{stderr}");
+    assert!(
+        stderr.contains(r#"detector \"docker\" is not supported yet"#)
+            || stderr.contains(r#"detector "docker" is not supported yet"#),
+        "{stderr}"
+    );
+}
+
+/// The gateway config's logs path: OTLP in, resource detection, then
+/// `otelcol.exporter.loki` into `loki.write`, received by the Loki-compatible
+/// sink of `alloy-loki` (protobuf + snappy as Loki decodes it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otlp_logs_reach_loki_with_detected_attributes() {
+    let loki = alloy_loki::sink::Sink::start().await.expect("loki sink");
+    let dir = TempDir::new("otlp-loki");
+    let otlp_http = format!("127.0.0.1:{}", free_port());
+    let cfg = dir.write(
+        "config.alloy",
+        &format!(
+            r#"otelcol.receiver.otlp "in" {{
+  http {{
+    endpoint = "{otlp_http}"
+  }}
+  output {{
+    logs = [otelcol.processor.resourcedetection.default.input]
+  }}
+}}
+
+otelcol.processor.resourcedetection "default" {{
+  detectors = ["env"]
+  output {{
+    logs = [otelcol.exporter.loki.default.input]
+  }}
+}}
+
+otelcol.exporter.loki "default" {{
+  forward_to = [loki.write.local.receiver]
+}}
+
+loki.write "local" {{
+  endpoint {{
+    url        = "{url}"
+    batch_wait = "100ms"
+  }}
+}}
+"#,
+            url = loki.push_url()
+        ),
+    );
+    let http_addr = format!("127.0.0.1:{}", free_port());
+    let stderr_path = dir.path().join("alloy.stderr");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alloy"))
+        .arg("run")
+        .arg(&cfg)
+        .arg("--server.http.listen-addr")
+        .arg(&http_addr)
+        .arg("--storage.path")
+        .arg(dir.path().join("data"))
+        .env("OTEL_RESOURCE_ATTRIBUTES", "service.name=gw,loki.resource.labels=deployment.environment,deployment.environment=e2e")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).expect("stderr file"))
+        .spawn()
+        .expect("alloy starts");
+    let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let body = r#"{"resourceLogs":[{"resource":{},"scopeLogs":[{"logRecords":[{"timeUnixNano":"1700000000000000000","severityNumber":13,"body":{"stringValue":"disk almost full"}}]}]}]}"#;
+    let sent = eventually(Duration::from_secs(30), || {
+        post_json(&otlp_http, "/v1/logs", body) == Some(200)
+    });
+    assert!(
+        sent,
+        "the receiver never accepted the log; stderr:\n{}",
+        stderr()
+    );
+    let entries = loki.wait_for_entries(1, Duration::from_secs(20)).await;
+    assert!(
+        !entries.is_empty(),
+        "nothing reached Loki; stderr:\n{}",
+        stderr()
+    );
+    let e = &entries[0];
+    assert_eq!(e.labels.get("job"), Some("gw"));
+    assert_eq!(e.labels.get("exporter"), Some("OTLP"));
+    assert_eq!(e.labels.get("level"), Some("WARN"));
+    assert_eq!(e.labels.get("deployment_environment"), Some("e2e"));
+    assert!(
+        e.line.contains("\"body\":\"disk almost full\""),
+        "{}",
+        e.line
+    );
+    let _ = child.kill();
+    let _ = child.wait();
 }

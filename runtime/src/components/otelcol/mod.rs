@@ -1,8 +1,8 @@
 //! `otelcol.*` components backed by the `alloy-otelcol` crate:
 //! `otelcol.receiver.otlp`, `otelcol.processor.batch`,
 //! `otelcol.processor.attributes`, `otelcol.processor.resourcedetection`,
-//! `otelcol.exporter.otlp`, `otelcol.exporter.otlphttp` and
-//! `otelcol.exporter.debug`.
+//! `otelcol.exporter.otlp`, `otelcol.exporter.otlphttp`,
+//! `otelcol.exporter.debug` and `otelcol.exporter.loki` (`alloy-bridge`).
 //!
 //! # Why a forwarding consumer
 //! Alloy wires pipelines by reference: `output { traces = [x.input] }`
@@ -64,6 +64,7 @@ pub(super) fn registrations() -> Vec<Registration> {
         Kind::Batch,
         Kind::Attributes,
         Kind::ResourceDetection,
+        Kind::ExporterLoki,
         Kind::ExporterGrpc,
         Kind::ExporterHttp,
         Kind::ExporterDebug,
@@ -162,6 +163,7 @@ enum Kind {
     Batch,
     Attributes,
     ResourceDetection,
+    ExporterLoki,
     ExporterGrpc,
     ExporterHttp,
     ExporterDebug,
@@ -174,6 +176,7 @@ impl Kind {
             Kind::Batch => "otelcol.processor.batch",
             Kind::Attributes => "otelcol.processor.attributes",
             Kind::ResourceDetection => "otelcol.processor.resourcedetection",
+            Kind::ExporterLoki => "otelcol.exporter.loki",
             Kind::ExporterGrpc => "otelcol.exporter.otlp",
             Kind::ExporterHttp => "otelcol.exporter.otlphttp",
             Kind::ExporterDebug => "otelcol.exporter.debug",
@@ -220,6 +223,10 @@ impl Kind {
                         .map_err(config_error)?,
                 )
             }
+            Kind::ExporterLoki => Instance::Loki(Arc::new(alloy_bridge::LokiExporter::new(
+                crate::components::loki::receivers(args, "forward_to")?,
+                telemetry,
+            ))),
             Kind::ExporterGrpc => Instance::Grpc(Arc::new(
                 otel::OtlpGrpcExporter::new(id, decode::exporter_grpc(args)?, telemetry)
                     .map_err(config_error)?,
@@ -244,6 +251,7 @@ enum Instance {
     Batch(Arc<otel::BatchProcessor>),
     Attributes(Arc<otel::AttributesProcessor>),
     ResourceDetection(Arc<otel::ResourceDetectionProcessor>),
+    Loki(Arc<alloy_bridge::LokiExporter>),
     Grpc(Arc<otel::OtlpGrpcExporter>),
     Http(Arc<otel::OtlpHttpExporter>),
     Debug(Arc<otel::DebugExporter>),
@@ -256,6 +264,7 @@ impl Instance {
             Instance::Batch(p) => Some(p.clone()),
             Instance::Attributes(p) => Some(p.clone()),
             Instance::ResourceDetection(p) => Some(p.clone()),
+            Instance::Loki(e) => Some(e.clone()),
             Instance::Grpc(e) => Some(e.clone()),
             Instance::Http(e) => Some(e.clone()),
             Instance::Debug(e) => Some(e.clone()),
@@ -269,7 +278,7 @@ impl Instance {
             Instance::Http(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Debug(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::ResourceDetection(p) => p.start().await.map_err(|e| e.to_string()),
-            Instance::Batch(_) | Instance::Attributes(_) => Ok(()),
+            Instance::Batch(_) | Instance::Attributes(_) | Instance::Loki(_) => Ok(()),
         }
     }
 
@@ -280,6 +289,7 @@ impl Instance {
             Instance::Batch(p) => p.shutdown(deadline).await,
             Instance::Attributes(p) => p.shutdown(deadline).await,
             Instance::ResourceDetection(p) => p.shutdown(deadline).await,
+            Instance::Loki(_) => Ok(()),
             Instance::Grpc(e) => e.shutdown(deadline).await,
             Instance::Http(e) => e.shutdown(deadline).await,
             Instance::Debug(e) => e.shutdown(deadline).await,
