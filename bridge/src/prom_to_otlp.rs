@@ -852,7 +852,7 @@ fn to_otlp_exemplar(e: &alloy_prometheus::Exemplar) -> Exemplar {
 
 fn unhex(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Vec::new();
     }
     let mut out = Vec::with_capacity(b.len() / 2);

@@ -350,12 +350,15 @@ mod tests {
             ..Default::default()
         };
         assert!(validate(&cfg)
-            .unwrap_err()
+            .expect_err("refused")
             .to_string()
             .contains("\"cname\" is not supported"));
         let mut cfg = SystemConfig::default();
         cfg.resource_attributes.0.insert("host.ip".into(), true);
-        assert!(validate(&cfg).unwrap_err().to_string().contains("host.ip"));
+        assert!(validate(&cfg)
+            .expect_err("refused")
+            .to_string()
+            .contains("host.ip"));
         cfg.resource_attributes.0.insert("host.ip".into(), false);
         assert!(validate(&cfg).is_ok());
     }
