@@ -62,6 +62,7 @@ pub use exporter::{Compression, ExporterSettings, QueueConfig, RetryConfig};
 pub use pdata::{ClientInfo, Logs, Metrics, Signal, SignalKind, Traces};
 pub use processor::attributes::{AttributesConfig, AttributesProcessor};
 pub use processor::batch::{BatchConfig, BatchProcessor};
+pub use processor::resourcedetection::{ResourceDetectionConfig, ResourceDetectionProcessor};
 pub use receiver::otlp::cors::CorsConfig;
 pub use receiver::otlp::{GrpcServerConfig, HttpServerConfig, OtlpReceiver, OtlpReceiverConfig};
 pub use telemetry::{encode_text, FamilySnapshot, Registry, SampleValue};

@@ -4,6 +4,7 @@ pub mod attributes;
 pub mod batch;
 pub mod memory_limiter;
 pub mod probabilistic_sampler;
+pub mod resourcedetection;
 pub mod span;
 pub mod tail_sampling;
 

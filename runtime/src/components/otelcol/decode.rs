@@ -621,3 +621,63 @@ pub(super) fn exporter_debug(args: &Arguments) -> Result<otel::DebugConfig> {
         use_internal_logger,
     })
 }
+
+/// A detector's `resource_attributes` block: one block per attribute with
+/// `enabled`.
+fn attribute_toggles(
+    body: &Arguments,
+) -> Result<otel::processor::resourcedetection::AttributeToggles> {
+    let mut toggles = otel::processor::resourcedetection::AttributeToggles::default();
+    if let Some(ra) = body.block("resource_attributes") {
+        for b in ra.body.blocks() {
+            toggles
+                .0
+                .insert(b.name.clone(), b.body.require::<bool>("enabled")?);
+        }
+    }
+    Ok(toggles)
+}
+
+/// `otelcol.processor.resourcedetection`.
+pub(super) fn resourcedetection(
+    args: &Arguments,
+) -> Result<(otel::ResourceDetectionConfig, Outputs)> {
+    use otel::processor::resourcedetection::UNSUPPORTED_DETECTORS;
+    refuse_blocks(args, "", UNSUPPORTED_DETECTORS)?;
+    let d = otel::ResourceDetectionConfig::default();
+    let mut cfg = otel::ResourceDetectionConfig {
+        detectors: args.get_or("detectors", d.detectors.clone())?,
+        override_existing: args.get_or("override", d.override_existing)?,
+        timeout: args.get_or("timeout", d.timeout)?,
+        fail_on_missing_metadata: args
+            .get_or("fail_on_missing_metadata", d.fail_on_missing_metadata)?,
+        ..d
+    };
+    if let Some(b) = args.block("system") {
+        cfg.system.hostname_sources = b
+            .body
+            .get_or("hostname_sources", cfg.system.hostname_sources.clone())?;
+        cfg.system.resource_attributes = attribute_toggles(&b.body)?;
+    }
+    if let Some(b) = args.block("ec2") {
+        let e = &mut cfg.ec2;
+        e.tags = b.body.get_or("tags", Vec::new())?;
+        let attempts: i64 = b.body.get_or("max_attempts", i64::from(e.max_attempts))?;
+        e.max_attempts = u32::try_from(attempts)
+            .map_err(|_| err(format!("ec2.max_attempts: {attempts} is out of range")))?;
+        e.max_backoff = b.body.get_or("max_backoff", e.max_backoff)?;
+        e.tags_from_imds = b.body.get_or("tags_from_imds", e.tags_from_imds)?;
+        e.fail_on_missing_metadata = b
+            .body
+            .get_or("fail_on_missing_metadata", e.fail_on_missing_metadata)?;
+        e.resource_attributes = attribute_toggles(&b.body)?;
+    }
+    if let Some(b) = args.block("gcp") {
+        cfg.gcp.resource_attributes = attribute_toggles(&b.body)?;
+    }
+    if let Some(b) = args.block("azure") {
+        cfg.azure.tags = b.body.get_or("tags", Vec::new())?;
+        cfg.azure.resource_attributes = attribute_toggles(&b.body)?;
+    }
+    Ok((cfg, outputs(args)?))
+}

@@ -1,7 +1,8 @@
 //! `otelcol.*` components backed by the `alloy-otelcol` crate:
 //! `otelcol.receiver.otlp`, `otelcol.processor.batch`,
-//! `otelcol.processor.attributes`, `otelcol.exporter.otlp`,
-//! `otelcol.exporter.otlphttp` and `otelcol.exporter.debug`; the trace
+//! `otelcol.processor.attributes`, `otelcol.processor.resourcedetection`,
+//! `otelcol.exporter.otlp`, `otelcol.exporter.otlphttp`,
+//! `otelcol.exporter.debug` and `otelcol.exporter.loki` (`alloy-bridge`); the trace
 //! processing components are decoded in `traces.rs`.
 //!
 //! # Why a forwarding consumer
@@ -64,6 +65,8 @@ pub(super) fn registrations() -> Vec<Registration> {
         Kind::Receiver,
         Kind::Batch,
         Kind::Attributes,
+        Kind::ResourceDetection,
+        Kind::ExporterLoki,
         Kind::ExporterGrpc,
         Kind::ExporterHttp,
         Kind::ExporterDebug,
@@ -175,6 +178,8 @@ enum Kind {
     Receiver,
     Batch,
     Attributes,
+    ResourceDetection,
+    ExporterLoki,
     ExporterGrpc,
     ExporterHttp,
     ExporterDebug,
@@ -193,6 +198,8 @@ impl Kind {
             Kind::Receiver => "otelcol.receiver.otlp",
             Kind::Batch => "otelcol.processor.batch",
             Kind::Attributes => "otelcol.processor.attributes",
+            Kind::ResourceDetection => "otelcol.processor.resourcedetection",
+            Kind::ExporterLoki => "otelcol.exporter.loki",
             Kind::ExporterGrpc => "otelcol.exporter.otlp",
             Kind::ExporterHttp => "otelcol.exporter.otlphttp",
             Kind::ExporterDebug => "otelcol.exporter.debug",
@@ -239,6 +246,17 @@ impl Kind {
                         .map_err(config_error)?,
                 )
             }
+            Kind::ResourceDetection => {
+                let (cfg, outputs) = decode::resourcedetection(args)?;
+                Instance::ResourceDetection(
+                    otel::ResourceDetectionProcessor::new(id, cfg, outputs, telemetry)
+                        .map_err(config_error)?,
+                )
+            }
+            Kind::ExporterLoki => Instance::Loki(Arc::new(alloy_bridge::LokiExporter::new(
+                crate::components::loki::receivers(args, "forward_to")?,
+                telemetry,
+            ))),
             Kind::ExporterGrpc => Instance::Grpc(Arc::new(
                 otel::OtlpGrpcExporter::new(id, decode::exporter_grpc(args)?, telemetry)
                     .map_err(config_error)?,
@@ -271,6 +289,8 @@ enum Instance {
     Receiver(Arc<otel::OtlpReceiver>),
     Batch(Arc<otel::BatchProcessor>),
     Attributes(Arc<otel::AttributesProcessor>),
+    ResourceDetection(Arc<otel::ResourceDetectionProcessor>),
+    Loki(Arc<alloy_bridge::LokiExporter>),
     Grpc(Arc<otel::OtlpGrpcExporter>),
     Http(Arc<otel::OtlpHttpExporter>),
     Debug(Arc<otel::DebugExporter>),
@@ -283,6 +303,8 @@ impl Instance {
             Instance::Receiver(_) => None,
             Instance::Batch(p) => Some(p.clone()),
             Instance::Attributes(p) => Some(p.clone()),
+            Instance::ResourceDetection(p) => Some(p.clone()),
+            Instance::Loki(e) => Some(e.clone()),
             Instance::Grpc(e) => Some(e.clone()),
             Instance::Http(e) => Some(e.clone()),
             Instance::Debug(e) => Some(e.clone()),
@@ -296,7 +318,10 @@ impl Instance {
             Instance::Grpc(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Http(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Debug(e) => e.start().await.map_err(|e| e.to_string()),
-            Instance::Batch(_) | Instance::Attributes(_) | Instance::Trace(_) => Ok(()),
+            Instance::ResourceDetection(p) => p.start().await.map_err(|e| e.to_string()),
+            Instance::Batch(_) | Instance::Attributes(_) | Instance::Trace(_) | Instance::Loki(_) => {
+                Ok(())
+            }
         }
     }
 
@@ -306,6 +331,8 @@ impl Instance {
             Instance::Receiver(r) => r.shutdown(deadline).await,
             Instance::Batch(p) => p.shutdown(deadline).await,
             Instance::Attributes(p) => p.shutdown(deadline).await,
+            Instance::ResourceDetection(p) => p.shutdown(deadline).await,
+            Instance::Loki(_) => Ok(()),
             Instance::Grpc(e) => e.shutdown(deadline).await,
             Instance::Http(e) => e.shutdown(deadline).await,
             Instance::Debug(e) => e.shutdown(deadline).await,
