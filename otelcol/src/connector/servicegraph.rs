@@ -187,17 +187,17 @@ impl ServiceGraph {
             }),
             metrics,
             start_ns: now_ns(),
-            dropped_spans: registry.counter(
+            dropped_spans: registry.int_counter(
                 "otelcol_connector_servicegraph_dropped_spans_total",
                 "Number of spans dropped when trying to add edges",
                 &labels,
             ),
-            expired_edges: registry.counter(
+            expired_edges: registry.int_counter(
                 "otelcol_connector_servicegraph_expired_edges_total",
                 "Number of edges that expired before finding its matching span",
                 &labels,
             ),
-            total_edges: registry.counter(
+            total_edges: registry.int_counter(
                 "otelcol_connector_servicegraph_total_edges_total",
                 "Total number of unique edges",
                 &labels,

@@ -327,7 +327,7 @@ impl ProbabilisticSampler {
             SignalKind::Logs => "Count of logs that were sampled or not",
             _ => "Count of traces that were sampled or not",
         };
-        self.registry.counter(
+        self.registry.int_counter(
             name,
             help,
             &[

@@ -34,14 +34,14 @@ pub(super) struct TailObs {
 impl TailObs {
     pub(super) fn new(reg: &Registry) -> Self {
         let global = |sampled| {
-            reg.counter(
+            reg.int_counter(
                 &format!("{PREFIX}global_count_traces_sampled_total"),
                 "Global count of traces that were sampled or not by at least one policy",
                 &labels(&[("sampled", sampled)]),
             )
         };
         let early = |sampled| {
-            reg.counter(
+            reg.int_counter(
                 &format!("{PREFIX}early_releases_from_cache_decision_total"),
                 "Number of spans that were able to be immediately released due to a decision cache hit.",
                 &labels(&[("sampled", sampled)]),
@@ -49,7 +49,7 @@ impl TailObs {
         };
         // Registered so the series exists: no policy here can fail to
         // evaluate (OTTL conditions, the only fallible ones, are refused).
-        reg.counter(
+        reg.int_counter(
             &format!("{PREFIX}sampling_policy_evaluation_error_total"),
             "Count of sampling policy evaluation errors",
             &labels(&[]),
@@ -58,17 +58,17 @@ impl TailObs {
             registry: reg.clone(),
             global_sampled: global("true"),
             global_not_sampled: global("false"),
-            dropped_too_early: reg.counter(
+            dropped_too_early: reg.int_counter(
                 &format!("{PREFIX}sampling_trace_dropped_too_early_total"),
                 "Count of traces that needed to be dropped before the configured wait time",
                 &labels(&[]),
             ),
-            traces_on_memory: reg.gauge(
+            traces_on_memory: reg.int_gauge(
                 &format!("{PREFIX}sampling_traces_on_memory"),
                 "Tracks the number of traces current on memory",
                 &labels(&[]),
             ),
-            new_trace_ids: reg.counter(
+            new_trace_ids: reg.int_counter(
                 &format!("{PREFIX}new_trace_id_received_total"),
                 "Counts the arrival of new traces",
                 &labels(&[]),
@@ -85,7 +85,7 @@ impl TailObs {
                     30000.0, 50000.0,
                 ],
             ),
-            release_failed: reg.counter(
+            release_failed: reg.int_counter(
                 "alloy_otelcol_processor_tail_sampling_release_failed_spans_total",
                 "Spans of sampled traces that the next consumer refused and that were lost",
                 &labels(&[]),
@@ -95,7 +95,7 @@ impl TailObs {
 
     /// `count_traces_sampled_total{policy, sampled}` for one policy.
     pub(super) fn policy_counter(&self, policy: &str, sampled: &str) -> Counter {
-        self.registry.counter(
+        self.registry.int_counter(
             &format!("{PREFIX}count_traces_sampled_total"),
             "Count of traces that were sampled or not per sampling policy",
             &labels(&[("policy", policy), ("sampled", sampled)]),
