@@ -9,14 +9,6 @@ if [ -x "$venv/bin/python3" ]; then
     exit 0
 fi
 if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
-    if ! command -v apt-get >/dev/null 2>&1; then
-        echo "python3 with the venv module is required; install it" >&2
-        exit 1
-    fi
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update
-    $SUDO apt-get install -y --no-install-recommends python3 python3-venv
+    bash scripts/apt-install.sh python3 python3-venv
 fi
 python3 -m venv "$venv"

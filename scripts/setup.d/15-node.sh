@@ -6,12 +6,5 @@ set -euo pipefail
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "node and npm are required for the editor tests; install Node 20+" >&2
-    exit 1
-fi
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends nodejs npm
+cd "$(dirname "$0")/../.."
+bash scripts/apt-install.sh nodejs npm
