@@ -45,7 +45,10 @@ pub fn run(args: GraphArgs) -> ExitCode {
     // codes and input errors").
     let inputs = match load::config_files(&args.path) {
         Ok(loaded) if loaded.files.is_empty() => {
-            errln!("Error: nothing to draw: {} holds no *.alloy file", args.path);
+            errln!(
+                "Error: nothing to draw: {} holds no *.alloy file",
+                args.path
+            );
             return ExitCode::FAILURE;
         }
         Ok(loaded) => loaded.files,

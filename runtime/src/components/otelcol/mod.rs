@@ -319,9 +319,10 @@ impl Instance {
             Instance::Http(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Debug(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::ResourceDetection(p) => p.start().await.map_err(|e| e.to_string()),
-            Instance::Batch(_) | Instance::Attributes(_) | Instance::Trace(_) | Instance::Loki(_) => {
-                Ok(())
-            }
+            Instance::Batch(_)
+            | Instance::Attributes(_)
+            | Instance::Trace(_)
+            | Instance::Loki(_) => Ok(()),
         }
     }
 

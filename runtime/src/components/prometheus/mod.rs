@@ -3,10 +3,10 @@
 
 pub(crate) mod discovery_file;
 pub(crate) mod exporter_self;
-pub(crate) mod relabel;
-pub(crate) mod scrape;
 pub(crate) mod receive_http;
+pub(crate) mod relabel;
 pub(crate) mod remote_write;
+pub(crate) mod scrape;
 
 use std::sync::Arc;
 
@@ -92,10 +92,7 @@ pub(super) fn registrations() -> Vec<Registration> {
 }
 
 /// A `list(map(string))` argument (targets).
-pub(crate) fn targets(
-    args: &Arguments,
-    name: &str,
-) -> Result<Vec<alloy_prometheus::Labels>> {
+pub(crate) fn targets(args: &Arguments, name: &str) -> Result<Vec<alloy_prometheus::Labels>> {
     let maps: Vec<std::collections::BTreeMap<String, String>> = args.get_or(name, Vec::new())?;
     Ok(maps
         .iter()
