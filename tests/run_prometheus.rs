@@ -1,7 +1,7 @@
 //! `alloy run` with the Prometheus pipeline: the self-monitoring chain
 //! (`prometheus.exporter.self` -> `prometheus.scrape` -> `prometheus.relabel`)
 //! and a real target, Debian's `prometheus-node-exporter` (installed by
-//! `scripts/setup.d/31-node-exporter.sh`), found through `discovery.file`
+//! `scripts/setup.d/30-prometheus.sh`), found through `discovery.file`
 //! and `discovery.relabel`. Without the exporter that test skips, unless
 //! `ALLOY_REQUIRE_PEERS=1`.
 
@@ -87,7 +87,7 @@ fn node_exporter_is_scraped_through_file_discovery() {
     else {
         assert!(
             std::env::var("ALLOY_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "prometheus-node-exporter is required (ALLOY_REQUIRE_PEERS=1); run scripts/setup.d/31-node-exporter.sh"
+            "prometheus-node-exporter is required (ALLOY_REQUIRE_PEERS=1); run scripts/setup.d/30-prometheus.sh"
         );
         eprintln!("skipped: prometheus-node-exporter not found");
         return;
