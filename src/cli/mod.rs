@@ -67,6 +67,9 @@ Examples:
   alloy parse config.alloy                report syntax errors as upstream does
   alloy lsp                               language server on stdio (for editors)
   alloy run config.alloy                  run a configuration; UI on http://127.0.0.1:12345
+  alloy graph config.alloy | dot -Tsvg    the component graph, without running it
+  alloy debug relabel --rules rules.alloy targets.json
+                                          try rule blocks (or stages, OTTL) on examples
   alloy completion bash > ~/.local/share/bash-completion/completions/alloy
                                           shell completions (bash, zsh, fish, powershell)
 
@@ -102,11 +105,13 @@ enum Command {
     )]
     Run(run::RunArgs),
     /// Print the component graph of a configuration without running it.
+    #[command(after_help = "Example:\n  alloy graph --format mermaid conf.d/")]
     Graph(graph::GraphArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell).
     #[command(after_help = "Example:\n  alloy completion zsh > \"${fpath[1]}/_alloy\"")]
     Completion(completion::CompletionArgs),
     /// Debugging tools: try pipeline stages on example input.
+    #[command(after_help = "Example:\n  alloy debug relabel --rules rules.alloy targets.json")]
     Debug(debug::DebugArgs),
 }
 
