@@ -113,7 +113,11 @@ impl Compiler {
             let extra = &rest[spec.segments.len()];
             self.err(
                 extra.span.clone(),
-                format!("path {} has no field {:?}", spec.segments.join("."), extra.name),
+                format!(
+                    "path {} has no field {:?}",
+                    spec.segments.join("."),
+                    extra.name
+                ),
             );
             return None;
         }
@@ -127,7 +131,11 @@ impl Compiler {
         if !last.keys.is_empty() && !spec.keyed {
             self.err(
                 last.keys[0].span(),
-                format!("{} cannot be indexed: it holds a {}", spec.segments.join("."), spec.ty.name()),
+                format!(
+                    "{} cannot be indexed: it holds a {}",
+                    spec.segments.join("."),
+                    spec.ty.name()
+                ),
             );
             return None;
         }
@@ -152,7 +160,8 @@ impl Compiler {
     }
 
     fn lookup_func(&mut self, call: &Call, editor: bool) -> Option<&'static FuncSpec> {
-        let f = funcs::lookup(&call.name).filter(|f| f.editor == editor && function_available(self.context, f));
+        let f = funcs::lookup(&call.name)
+            .filter(|f| f.editor == editor && function_available(self.context, f));
         let Some(f) = f else {
             let names = funcs::FUNCTIONS
                 .iter()
@@ -162,7 +171,10 @@ impl Compiler {
             let what = if editor { "editor" } else { "converter" };
             let msg = match funcs::lookup(&call.name) {
                 Some(f) if !function_available(self.context, f) => {
-                    format!("{} is not available in the {} context", call.name, self.context)
+                    format!(
+                        "{} is not available in the {} context",
+                        call.name, self.context
+                    )
                 }
                 Some(_) if editor => format!("{} is a converter, not an editor", call.name),
                 Some(_) => format!("{} is an editor, not a converter", call.name),
@@ -222,7 +234,10 @@ impl Compiler {
                             let help = did_you_mean(name, f.params.iter().map(|p| p.name));
                             self.err_help(
                                 span.clone(),
-                                format!("{} has no parameter named {name:?} ({})", f.name, f.signature),
+                                format!(
+                                    "{} has no parameter named {name:?} ({})",
+                                    f.name, f.signature
+                                ),
                                 help,
                             );
                             ok = false;
@@ -237,7 +252,10 @@ impl Compiler {
                 None if !p.optional => {
                     self.err(
                         call.span.clone(),
-                        format!("missing argument {} of {} ({})", p.name, f.name, f.signature),
+                        format!(
+                            "missing argument {} of {} ({})",
+                            p.name, f.name, f.signature
+                        ),
                     );
                     ok = false;
                     out.push(ArgPlan::Absent);
@@ -259,7 +277,10 @@ impl Compiler {
         let kind = p.kind;
         if kind.is_setter() {
             let ExprKind::Path(path) = &e.kind else {
-                self.err(e.span.clone(), format!("argument {} of {} must be a path", p.name, f.name));
+                self.err(
+                    e.span.clone(),
+                    format!("argument {} of {} must be a path", p.name, f.name),
+                );
                 return None;
             };
             let (pref, spec) = self.path(path)?;
@@ -267,7 +288,11 @@ impl Compiler {
                 self.err(e.span.clone(), format!("{} is read only", path_text(path)));
                 return None;
             }
-            let ty = if pref.keys.is_empty() { spec.ty } else { PathType::Any };
+            let ty = if pref.keys.is_empty() {
+                spec.ty
+            } else {
+                PathType::Any
+            };
             let bad = match kind {
                 Kind::PMapGetSetter => !matches!(ty, PathType::Map | PathType::Any),
                 Kind::PSliceGetSetter => !matches!(ty, PathType::List | PathType::Any),
@@ -276,7 +301,14 @@ impl Compiler {
             if bad {
                 self.err(
                     e.span.clone(),
-                    format!("argument {} of {} must be {}, {} holds a {}", p.name, f.name, kind.describe(), path_text(path), ty.name()),
+                    format!(
+                        "argument {} of {} must be {}, {} holds a {}",
+                        p.name,
+                        f.name,
+                        kind.describe(),
+                        path_text(path),
+                        ty.name()
+                    ),
                 );
                 return None;
             }
@@ -285,13 +317,25 @@ impl Compiler {
         match kind {
             Kind::FunctionGetter => {
                 let ExprKind::Symbol(name) = &e.kind else {
-                    self.err(e.span.clone(), format!("argument {} of {} must be a converter name such as SHA256", p.name, f.name));
+                    self.err(
+                        e.span.clone(),
+                        format!(
+                            "argument {} of {} must be a converter name such as SHA256",
+                            p.name, f.name
+                        ),
+                    );
                     return None;
                 };
                 match funcs::lookup(name).filter(|g| !g.editor) {
                     Some(g) => Some(ArgPlan::Func(g)),
                     None => {
-                        let help = did_you_mean(name, funcs::FUNCTIONS.iter().filter(|g| !g.editor).map(|g| g.name));
+                        let help = did_you_mean(
+                            name,
+                            funcs::FUNCTIONS
+                                .iter()
+                                .filter(|g| !g.editor)
+                                .map(|g| g.name),
+                        );
                         self.err_help(e.span.clone(), format!("undefined function {name:?}"), help);
                         None
                     }
@@ -303,7 +347,15 @@ impl Compiler {
                     (ExprKind::Int(i), Kind::IntLit) => Value::Int(*i),
                     (ExprKind::Bool(b), Kind::BoolLit) => Value::Bool(*b),
                     _ => {
-                        self.err(e.span.clone(), format!("argument {} of {} must be {}", p.name, f.name, kind.describe()));
+                        self.err(
+                            e.span.clone(),
+                            format!(
+                                "argument {} of {} must be {}",
+                                p.name,
+                                f.name,
+                                kind.describe()
+                            ),
+                        );
                         return None;
                     }
                 };
@@ -312,7 +364,13 @@ impl Compiler {
             }
             Kind::Slice(inner) => {
                 let ExprKind::List(items) = &e.kind else {
-                    self.err(e.span.clone(), format!("argument {} of {} must be a list literal [...]", p.name, f.name));
+                    self.err(
+                        e.span.clone(),
+                        format!(
+                            "argument {} of {} must be a list literal [...]",
+                            p.name, f.name
+                        ),
+                    );
                     return None;
                 };
                 let mut gs = Vec::with_capacity(items.len());
@@ -346,7 +404,13 @@ impl Compiler {
     }
 
     /// Rejects a literal or a typed path that can never satisfy the kind.
-    fn check_static_type(&mut self, f: &FuncSpec, p: &funcs::Param, g: &Getter, e: &Expr) -> Option<()> {
+    fn check_static_type(
+        &mut self,
+        f: &FuncSpec,
+        p: &funcs::Param,
+        g: &Getter,
+        e: &Expr,
+    ) -> Option<()> {
         let ty = match g {
             Getter::Lit(v) => Some(match v {
                 Value::Nil => return Some(()),
@@ -362,7 +426,10 @@ impl Compiler {
             }),
             Getter::List(_) => Some(PathType::List),
             Getter::Map(_) => Some(PathType::Map),
-            Getter::Path(pr) if pr.keys.is_empty() => context::PATHS.iter().find(|s| s.field == pr.field).map(|s| s.ty),
+            Getter::Path(pr) if pr.keys.is_empty() => context::PATHS
+                .iter()
+                .find(|s| s.field == pr.field)
+                .map(|s| s.ty),
             _ => None,
         };
         let Some(ty) = ty else { return Some(()) };
@@ -383,7 +450,13 @@ impl Compiler {
         if !want.contains(&ty) {
             self.err(
                 e.span.clone(),
-                format!("argument {} of {} must be {}, got {}", p.name, f.name, p.kind.describe(), ty.name()),
+                format!(
+                    "argument {} of {} must be {}, got {}",
+                    p.name,
+                    f.name,
+                    p.kind.describe(),
+                    ty.name()
+                ),
             );
             return None;
         }
@@ -411,7 +484,12 @@ impl Compiler {
             let help = did_you_mean(s, options.iter().copied());
             self.err_help(
                 e.span.clone(),
-                format!("invalid {} {s:?} for {}: expected one of {}", p.name, f.name, options.join(", ")),
+                format!(
+                    "invalid {} {s:?} for {}: expected one of {}",
+                    p.name,
+                    f.name,
+                    options.join(", ")
+                ),
                 help,
             );
         }
@@ -421,7 +499,11 @@ impl Compiler {
         let f = self.lookup_func(call, false)?;
         let args = self.args(f, call)?;
         let keys = self.keys(&call.keys)?;
-        Some(Getter::Call(Box::new(ConverterCall { func: f, args, keys })))
+        Some(Getter::Call(Box::new(ConverterCall {
+            func: f,
+            args,
+            keys,
+        })))
     }
 
     pub fn getter(&mut self, e: &Expr) -> Option<Getter> {
@@ -450,7 +532,10 @@ impl Compiler {
             ExprKind::Editor(c) => {
                 self.err(
                     c.name_span.clone(),
-                    format!("{} is an editor; converter names must start with an uppercase letter", c.name),
+                    format!(
+                        "{} is an editor; converter names must start with an uppercase letter",
+                        c.name
+                    ),
                 );
                 return None;
             }
@@ -506,7 +591,11 @@ impl Compiler {
 }
 
 pub fn path_text(p: &ast::Path) -> String {
-    p.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(".")
+    p.fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 static CACHE_SPEC: PathSpec = PathSpec {

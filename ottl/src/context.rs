@@ -59,9 +59,19 @@ impl Context {
             Context::Resource => &[Context::Resource],
             Context::Scope => &[Context::Scope, Context::Resource],
             Context::Span => &[Context::Span, Context::Scope, Context::Resource],
-            Context::SpanEvent => &[Context::SpanEvent, Context::Span, Context::Scope, Context::Resource],
+            Context::SpanEvent => &[
+                Context::SpanEvent,
+                Context::Span,
+                Context::Scope,
+                Context::Resource,
+            ],
             Context::Metric => &[Context::Metric, Context::Scope, Context::Resource],
-            Context::DataPoint => &[Context::DataPoint, Context::Metric, Context::Scope, Context::Resource],
+            Context::DataPoint => &[
+                Context::DataPoint,
+                Context::Metric,
+                Context::Scope,
+                Context::Resource,
+            ],
             Context::Log => &[Context::Log, Context::Scope, Context::Resource],
         }
     }
@@ -133,7 +143,11 @@ const SPAN_KIND: &[(&str, i64)] = &[
     ("SPAN_KIND_PRODUCER", 4),
     ("SPAN_KIND_CONSUMER", 5),
 ];
-const STATUS_CODE: &[(&str, i64)] = &[("STATUS_CODE_UNSET", 0), ("STATUS_CODE_OK", 1), ("STATUS_CODE_ERROR", 2)];
+const STATUS_CODE: &[(&str, i64)] = &[
+    ("STATUS_CODE_UNSET", 0),
+    ("STATUS_CODE_OK", 1),
+    ("STATUS_CODE_ERROR", 2),
+];
 const METRIC: &[(&str, i64)] = &[
     ("AGGREGATION_TEMPORALITY_UNSPECIFIED", 0),
     ("AGGREGATION_TEMPORALITY_DELTA", 1),
@@ -282,79 +296,663 @@ macro_rules! p {
 }
 
 pub static PATHS: &[PathSpec] = &[
-    p!(Resource, ["attributes"], ResourceAttributes, Map, true, true, "The resource's attributes."),
-    p!(Resource, ["dropped_attributes_count"], ResourceDroppedAttributesCount, Int, false, true, "Attributes the resource dropped."),
-    p!(Resource, ["schema_url"], ResourceSchemaUrl, Str, false, true, "The resource's schema URL."),
-    p!(Scope, ["name"], ScopeName, Str, false, true, "The instrumentation scope's name."),
-    p!(Scope, ["version"], ScopeVersion, Str, false, true, "The instrumentation scope's version."),
-    p!(Scope, ["attributes"], ScopeAttributes, Map, true, true, "The instrumentation scope's attributes."),
-    p!(Scope, ["dropped_attributes_count"], ScopeDroppedAttributesCount, Int, false, true, "Attributes the scope dropped."),
-    p!(Scope, ["schema_url"], ScopeSchemaUrl, Str, false, true, "The scope's schema URL."),
-    p!(Log, ["time_unix_nano"], LogTimeUnixNano, Int, false, true, "When the event happened, Unix nanoseconds."),
-    p!(Log, ["observed_time_unix_nano"], LogObservedTimeUnixNano, Int, false, true, "When the collector saw the record, Unix nanoseconds."),
-    p!(Log, ["time"], LogTime, Time, false, true, "When the event happened, as a time."),
-    p!(Log, ["observed_time"], LogObservedTime, Time, false, true, "When the record was observed, as a time."),
-    p!(Log, ["severity_number"], LogSeverityNumber, Int, false, true, "The severity number (SEVERITY_NUMBER_* enums)."),
-    p!(Log, ["severity_text"], LogSeverityText, Str, false, true, "The severity text."),
-    p!(Log, ["body"], LogBody, Any, true, true, "The log body; maps and slices can be indexed."),
-    p!(Log, ["body", "string"], LogBodyString, Str, false, true, "The log body rendered as a string."),
-    p!(Log, ["attributes"], LogAttributes, Map, true, true, "The log record's attributes."),
-    p!(Log, ["dropped_attributes_count"], LogDroppedAttributesCount, Int, false, true, "Attributes the record dropped."),
-    p!(Log, ["flags"], LogFlags, Int, false, true, "The record's trace flags."),
-    p!(Log, ["trace_id"], LogTraceId, Bytes, false, true, "The trace id (16 bytes)."),
-    p!(Log, ["trace_id", "string"], LogTraceIdString, Str, false, true, "The trace id as lowercase hex."),
-    p!(Log, ["span_id"], LogSpanId, Bytes, false, true, "The span id (8 bytes)."),
-    p!(Log, ["span_id", "string"], LogSpanIdString, Str, false, true, "The span id as lowercase hex."),
-    p!(Log, ["event_name"], LogEventName, Str, false, true, "The event name."),
-    p!(Span, ["trace_id"], SpanTraceId, Bytes, false, true, "The trace id (16 bytes)."),
-    p!(Span, ["trace_id", "string"], SpanTraceIdString, Str, false, true, "The trace id as lowercase hex."),
-    p!(Span, ["span_id"], SpanSpanId, Bytes, false, true, "The span id (8 bytes)."),
-    p!(Span, ["span_id", "string"], SpanSpanIdString, Str, false, true, "The span id as lowercase hex."),
-    p!(Span, ["parent_span_id"], SpanParentSpanId, Bytes, false, true, "The parent span id (8 bytes; empty for a root span)."),
-    p!(Span, ["parent_span_id", "string"], SpanParentSpanIdString, Str, false, true, "The parent span id as lowercase hex."),
-    p!(Span, ["trace_state"], SpanTraceState, Str, true, true, "The W3C trace state; `trace_state[\"key\"]` reads one member."),
-    p!(Span, ["name"], SpanName, Str, false, true, "The span's name."),
-    p!(Span, ["kind"], SpanKind, Int, false, true, "The span kind (SPAN_KIND_* enums)."),
-    p!(Span, ["kind", "string"], SpanKindString, Str, false, true, "The span kind as a word (Server, Client, ...)."),
-    p!(Span, ["kind", "deprecated_string"], SpanKindDeprecatedString, Str, false, true, "The span kind as its enum name."),
-    p!(Span, ["start_time_unix_nano"], SpanStartTimeUnixNano, Int, false, true, "Start, Unix nanoseconds."),
-    p!(Span, ["end_time_unix_nano"], SpanEndTimeUnixNano, Int, false, true, "End, Unix nanoseconds."),
-    p!(Span, ["start_time"], SpanStartTime, Time, false, true, "Start, as a time."),
-    p!(Span, ["end_time"], SpanEndTime, Time, false, true, "End, as a time."),
-    p!(Span, ["attributes"], SpanAttributes, Map, true, true, "The span's attributes."),
-    p!(Span, ["dropped_attributes_count"], SpanDroppedAttributesCount, Int, false, true, "Attributes the span dropped."),
-    p!(Span, ["dropped_events_count"], SpanDroppedEventsCount, Int, false, true, "Events the span dropped."),
-    p!(Span, ["dropped_links_count"], SpanDroppedLinksCount, Int, false, true, "Links the span dropped."),
-    p!(Span, ["status", "code"], SpanStatusCode, Int, false, true, "The status code (STATUS_CODE_* enums)."),
-    p!(Span, ["status", "message"], SpanStatusMessage, Str, false, true, "The status message."),
-    p!(Span, ["flags"], SpanFlags, Int, false, true, "The span's flags."),
-    p!(SpanEvent, ["time_unix_nano"], EventTimeUnixNano, Int, false, true, "When the event happened, Unix nanoseconds."),
-    p!(SpanEvent, ["time"], EventTime, Time, false, true, "When the event happened, as a time."),
-    p!(SpanEvent, ["name"], EventName, Str, false, true, "The event's name."),
-    p!(SpanEvent, ["attributes"], EventAttributes, Map, true, true, "The event's attributes."),
-    p!(SpanEvent, ["dropped_attributes_count"], EventDroppedAttributesCount, Int, false, true, "Attributes the event dropped."),
-    p!(SpanEvent, ["event_index"], EventIndex, Int, false, false, "The event's position in its span (read only)."),
-    p!(Metric, ["name"], MetricName, Str, false, true, "The metric's name."),
-    p!(Metric, ["description"], MetricDescription, Str, false, true, "The metric's description."),
-    p!(Metric, ["unit"], MetricUnit, Str, false, true, "The metric's unit."),
-    p!(Metric, ["type"], MetricType, Int, false, false, "The data type (METRIC_DATA_TYPE_* enums; read only)."),
-    p!(Metric, ["aggregation_temporality"], MetricAggregationTemporality, Int, false, true, "Temporality of a sum, histogram or exponential histogram."),
-    p!(Metric, ["is_monotonic"], MetricIsMonotonic, Bool, false, true, "Whether a sum is monotonic."),
-    p!(Metric, ["metadata"], MetricMetadata, Map, true, true, "The metric's metadata."),
-    p!(DataPoint, ["attributes"], DpAttributes, Map, true, true, "The data point's attributes."),
-    p!(DataPoint, ["start_time_unix_nano"], DpStartTimeUnixNano, Int, false, true, "Start, Unix nanoseconds."),
-    p!(DataPoint, ["time_unix_nano"], DpTimeUnixNano, Int, false, true, "Timestamp, Unix nanoseconds."),
-    p!(DataPoint, ["start_time"], DpStartTime, Time, false, true, "Start, as a time."),
-    p!(DataPoint, ["time"], DpTime, Time, false, true, "Timestamp, as a time."),
-    p!(DataPoint, ["value_double"], DpValueDouble, Float, false, true, "A gauge or sum point's double value."),
-    p!(DataPoint, ["value_int"], DpValueInt, Int, false, true, "A gauge or sum point's integer value."),
-    p!(DataPoint, ["flags"], DpFlags, Int, false, true, "The point's flags."),
-    p!(DataPoint, ["count"], DpCount, Int, false, true, "Count of a histogram or summary point."),
-    p!(DataPoint, ["sum"], DpSum, Float, false, true, "Sum of a histogram or summary point."),
-    p!(DataPoint, ["bucket_counts"], DpBucketCounts, List, true, true, "A histogram point's bucket counts."),
-    p!(DataPoint, ["explicit_bounds"], DpExplicitBounds, List, true, true, "A histogram point's bucket bounds."),
-    p!(DataPoint, ["scale"], DpScale, Int, false, true, "An exponential histogram point's scale."),
-    p!(DataPoint, ["zero_count"], DpZeroCount, Int, false, true, "An exponential histogram point's zero count."),
+    p!(
+        Resource,
+        ["attributes"],
+        ResourceAttributes,
+        Map,
+        true,
+        true,
+        "The resource's attributes."
+    ),
+    p!(
+        Resource,
+        ["dropped_attributes_count"],
+        ResourceDroppedAttributesCount,
+        Int,
+        false,
+        true,
+        "Attributes the resource dropped."
+    ),
+    p!(
+        Resource,
+        ["schema_url"],
+        ResourceSchemaUrl,
+        Str,
+        false,
+        true,
+        "The resource's schema URL."
+    ),
+    p!(
+        Scope,
+        ["name"],
+        ScopeName,
+        Str,
+        false,
+        true,
+        "The instrumentation scope's name."
+    ),
+    p!(
+        Scope,
+        ["version"],
+        ScopeVersion,
+        Str,
+        false,
+        true,
+        "The instrumentation scope's version."
+    ),
+    p!(
+        Scope,
+        ["attributes"],
+        ScopeAttributes,
+        Map,
+        true,
+        true,
+        "The instrumentation scope's attributes."
+    ),
+    p!(
+        Scope,
+        ["dropped_attributes_count"],
+        ScopeDroppedAttributesCount,
+        Int,
+        false,
+        true,
+        "Attributes the scope dropped."
+    ),
+    p!(
+        Scope,
+        ["schema_url"],
+        ScopeSchemaUrl,
+        Str,
+        false,
+        true,
+        "The scope's schema URL."
+    ),
+    p!(
+        Log,
+        ["time_unix_nano"],
+        LogTimeUnixNano,
+        Int,
+        false,
+        true,
+        "When the event happened, Unix nanoseconds."
+    ),
+    p!(
+        Log,
+        ["observed_time_unix_nano"],
+        LogObservedTimeUnixNano,
+        Int,
+        false,
+        true,
+        "When the collector saw the record, Unix nanoseconds."
+    ),
+    p!(
+        Log,
+        ["time"],
+        LogTime,
+        Time,
+        false,
+        true,
+        "When the event happened, as a time."
+    ),
+    p!(
+        Log,
+        ["observed_time"],
+        LogObservedTime,
+        Time,
+        false,
+        true,
+        "When the record was observed, as a time."
+    ),
+    p!(
+        Log,
+        ["severity_number"],
+        LogSeverityNumber,
+        Int,
+        false,
+        true,
+        "The severity number (SEVERITY_NUMBER_* enums)."
+    ),
+    p!(
+        Log,
+        ["severity_text"],
+        LogSeverityText,
+        Str,
+        false,
+        true,
+        "The severity text."
+    ),
+    p!(
+        Log,
+        ["body"],
+        LogBody,
+        Any,
+        true,
+        true,
+        "The log body; maps and slices can be indexed."
+    ),
+    p!(
+        Log,
+        ["body", "string"],
+        LogBodyString,
+        Str,
+        false,
+        true,
+        "The log body rendered as a string."
+    ),
+    p!(
+        Log,
+        ["attributes"],
+        LogAttributes,
+        Map,
+        true,
+        true,
+        "The log record's attributes."
+    ),
+    p!(
+        Log,
+        ["dropped_attributes_count"],
+        LogDroppedAttributesCount,
+        Int,
+        false,
+        true,
+        "Attributes the record dropped."
+    ),
+    p!(
+        Log,
+        ["flags"],
+        LogFlags,
+        Int,
+        false,
+        true,
+        "The record's trace flags."
+    ),
+    p!(
+        Log,
+        ["trace_id"],
+        LogTraceId,
+        Bytes,
+        false,
+        true,
+        "The trace id (16 bytes)."
+    ),
+    p!(
+        Log,
+        ["trace_id", "string"],
+        LogTraceIdString,
+        Str,
+        false,
+        true,
+        "The trace id as lowercase hex."
+    ),
+    p!(
+        Log,
+        ["span_id"],
+        LogSpanId,
+        Bytes,
+        false,
+        true,
+        "The span id (8 bytes)."
+    ),
+    p!(
+        Log,
+        ["span_id", "string"],
+        LogSpanIdString,
+        Str,
+        false,
+        true,
+        "The span id as lowercase hex."
+    ),
+    p!(
+        Log,
+        ["event_name"],
+        LogEventName,
+        Str,
+        false,
+        true,
+        "The event name."
+    ),
+    p!(
+        Span,
+        ["trace_id"],
+        SpanTraceId,
+        Bytes,
+        false,
+        true,
+        "The trace id (16 bytes)."
+    ),
+    p!(
+        Span,
+        ["trace_id", "string"],
+        SpanTraceIdString,
+        Str,
+        false,
+        true,
+        "The trace id as lowercase hex."
+    ),
+    p!(
+        Span,
+        ["span_id"],
+        SpanSpanId,
+        Bytes,
+        false,
+        true,
+        "The span id (8 bytes)."
+    ),
+    p!(
+        Span,
+        ["span_id", "string"],
+        SpanSpanIdString,
+        Str,
+        false,
+        true,
+        "The span id as lowercase hex."
+    ),
+    p!(
+        Span,
+        ["parent_span_id"],
+        SpanParentSpanId,
+        Bytes,
+        false,
+        true,
+        "The parent span id (8 bytes; empty for a root span)."
+    ),
+    p!(
+        Span,
+        ["parent_span_id", "string"],
+        SpanParentSpanIdString,
+        Str,
+        false,
+        true,
+        "The parent span id as lowercase hex."
+    ),
+    p!(
+        Span,
+        ["trace_state"],
+        SpanTraceState,
+        Str,
+        true,
+        true,
+        "The W3C trace state; `trace_state[\"key\"]` reads one member."
+    ),
+    p!(
+        Span,
+        ["name"],
+        SpanName,
+        Str,
+        false,
+        true,
+        "The span's name."
+    ),
+    p!(
+        Span,
+        ["kind"],
+        SpanKind,
+        Int,
+        false,
+        true,
+        "The span kind (SPAN_KIND_* enums)."
+    ),
+    p!(
+        Span,
+        ["kind", "string"],
+        SpanKindString,
+        Str,
+        false,
+        true,
+        "The span kind as a word (Server, Client, ...)."
+    ),
+    p!(
+        Span,
+        ["kind", "deprecated_string"],
+        SpanKindDeprecatedString,
+        Str,
+        false,
+        true,
+        "The span kind as its enum name."
+    ),
+    p!(
+        Span,
+        ["start_time_unix_nano"],
+        SpanStartTimeUnixNano,
+        Int,
+        false,
+        true,
+        "Start, Unix nanoseconds."
+    ),
+    p!(
+        Span,
+        ["end_time_unix_nano"],
+        SpanEndTimeUnixNano,
+        Int,
+        false,
+        true,
+        "End, Unix nanoseconds."
+    ),
+    p!(
+        Span,
+        ["start_time"],
+        SpanStartTime,
+        Time,
+        false,
+        true,
+        "Start, as a time."
+    ),
+    p!(
+        Span,
+        ["end_time"],
+        SpanEndTime,
+        Time,
+        false,
+        true,
+        "End, as a time."
+    ),
+    p!(
+        Span,
+        ["attributes"],
+        SpanAttributes,
+        Map,
+        true,
+        true,
+        "The span's attributes."
+    ),
+    p!(
+        Span,
+        ["dropped_attributes_count"],
+        SpanDroppedAttributesCount,
+        Int,
+        false,
+        true,
+        "Attributes the span dropped."
+    ),
+    p!(
+        Span,
+        ["dropped_events_count"],
+        SpanDroppedEventsCount,
+        Int,
+        false,
+        true,
+        "Events the span dropped."
+    ),
+    p!(
+        Span,
+        ["dropped_links_count"],
+        SpanDroppedLinksCount,
+        Int,
+        false,
+        true,
+        "Links the span dropped."
+    ),
+    p!(
+        Span,
+        ["status", "code"],
+        SpanStatusCode,
+        Int,
+        false,
+        true,
+        "The status code (STATUS_CODE_* enums)."
+    ),
+    p!(
+        Span,
+        ["status", "message"],
+        SpanStatusMessage,
+        Str,
+        false,
+        true,
+        "The status message."
+    ),
+    p!(
+        Span,
+        ["flags"],
+        SpanFlags,
+        Int,
+        false,
+        true,
+        "The span's flags."
+    ),
+    p!(
+        SpanEvent,
+        ["time_unix_nano"],
+        EventTimeUnixNano,
+        Int,
+        false,
+        true,
+        "When the event happened, Unix nanoseconds."
+    ),
+    p!(
+        SpanEvent,
+        ["time"],
+        EventTime,
+        Time,
+        false,
+        true,
+        "When the event happened, as a time."
+    ),
+    p!(
+        SpanEvent,
+        ["name"],
+        EventName,
+        Str,
+        false,
+        true,
+        "The event's name."
+    ),
+    p!(
+        SpanEvent,
+        ["attributes"],
+        EventAttributes,
+        Map,
+        true,
+        true,
+        "The event's attributes."
+    ),
+    p!(
+        SpanEvent,
+        ["dropped_attributes_count"],
+        EventDroppedAttributesCount,
+        Int,
+        false,
+        true,
+        "Attributes the event dropped."
+    ),
+    p!(
+        SpanEvent,
+        ["event_index"],
+        EventIndex,
+        Int,
+        false,
+        false,
+        "The event's position in its span (read only)."
+    ),
+    p!(
+        Metric,
+        ["name"],
+        MetricName,
+        Str,
+        false,
+        true,
+        "The metric's name."
+    ),
+    p!(
+        Metric,
+        ["description"],
+        MetricDescription,
+        Str,
+        false,
+        true,
+        "The metric's description."
+    ),
+    p!(
+        Metric,
+        ["unit"],
+        MetricUnit,
+        Str,
+        false,
+        true,
+        "The metric's unit."
+    ),
+    p!(
+        Metric,
+        ["type"],
+        MetricType,
+        Int,
+        false,
+        false,
+        "The data type (METRIC_DATA_TYPE_* enums; read only)."
+    ),
+    p!(
+        Metric,
+        ["aggregation_temporality"],
+        MetricAggregationTemporality,
+        Int,
+        false,
+        true,
+        "Temporality of a sum, histogram or exponential histogram."
+    ),
+    p!(
+        Metric,
+        ["is_monotonic"],
+        MetricIsMonotonic,
+        Bool,
+        false,
+        true,
+        "Whether a sum is monotonic."
+    ),
+    p!(
+        Metric,
+        ["metadata"],
+        MetricMetadata,
+        Map,
+        true,
+        true,
+        "The metric's metadata."
+    ),
+    p!(
+        DataPoint,
+        ["attributes"],
+        DpAttributes,
+        Map,
+        true,
+        true,
+        "The data point's attributes."
+    ),
+    p!(
+        DataPoint,
+        ["start_time_unix_nano"],
+        DpStartTimeUnixNano,
+        Int,
+        false,
+        true,
+        "Start, Unix nanoseconds."
+    ),
+    p!(
+        DataPoint,
+        ["time_unix_nano"],
+        DpTimeUnixNano,
+        Int,
+        false,
+        true,
+        "Timestamp, Unix nanoseconds."
+    ),
+    p!(
+        DataPoint,
+        ["start_time"],
+        DpStartTime,
+        Time,
+        false,
+        true,
+        "Start, as a time."
+    ),
+    p!(
+        DataPoint,
+        ["time"],
+        DpTime,
+        Time,
+        false,
+        true,
+        "Timestamp, as a time."
+    ),
+    p!(
+        DataPoint,
+        ["value_double"],
+        DpValueDouble,
+        Float,
+        false,
+        true,
+        "A gauge or sum point's double value."
+    ),
+    p!(
+        DataPoint,
+        ["value_int"],
+        DpValueInt,
+        Int,
+        false,
+        true,
+        "A gauge or sum point's integer value."
+    ),
+    p!(
+        DataPoint,
+        ["flags"],
+        DpFlags,
+        Int,
+        false,
+        true,
+        "The point's flags."
+    ),
+    p!(
+        DataPoint,
+        ["count"],
+        DpCount,
+        Int,
+        false,
+        true,
+        "Count of a histogram or summary point."
+    ),
+    p!(
+        DataPoint,
+        ["sum"],
+        DpSum,
+        Float,
+        false,
+        true,
+        "Sum of a histogram or summary point."
+    ),
+    p!(
+        DataPoint,
+        ["bucket_counts"],
+        DpBucketCounts,
+        List,
+        true,
+        true,
+        "A histogram point's bucket counts."
+    ),
+    p!(
+        DataPoint,
+        ["explicit_bounds"],
+        DpExplicitBounds,
+        List,
+        true,
+        true,
+        "A histogram point's bucket bounds."
+    ),
+    p!(
+        DataPoint,
+        ["scale"],
+        DpScale,
+        Int,
+        false,
+        true,
+        "An exponential histogram point's scale."
+    ),
+    p!(
+        DataPoint,
+        ["zero_count"],
+        DpZeroCount,
+        Int,
+        false,
+        true,
+        "An exponential histogram point's zero count."
+    ),
 ];
 
 /// The path specs of one context (without the ones reached by prefix).
@@ -366,6 +964,8 @@ pub fn paths_of(ctx: Context) -> impl Iterator<Item = &'static PathSpec> {
 /// before `trace_id`).
 pub fn lookup(ctx: Context, names: &[&str]) -> Option<&'static PathSpec> {
     paths_of(ctx)
-        .filter(|p| p.segments.len() <= names.len() && p.segments.iter().zip(names).all(|(a, b)| a == b))
+        .filter(|p| {
+            p.segments.len() <= names.len() && p.segments.iter().zip(names).all(|(a, b)| a == b)
+        })
         .max_by_key(|p| p.segments.len())
 }

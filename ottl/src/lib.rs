@@ -40,7 +40,10 @@ fn finish<T>(c: Compiler, out: Option<T>) -> Result<T, Vec<Diagnostic>> {
 }
 
 /// Parses and compiles one statement for `context`.
-pub fn compile_statement(context: Context, text: &str) -> Result<CompiledStatement, Vec<Diagnostic>> {
+pub fn compile_statement(
+    context: Context,
+    text: &str,
+) -> Result<CompiledStatement, Vec<Diagnostic>> {
     let stmt = parser::parse_statement(text)?;
     let mut c = Compiler::new(context);
     let editor = c.editor(&stmt);
@@ -62,7 +65,10 @@ pub fn compile_statement(context: Context, text: &str) -> Result<CompiledStateme
 }
 
 /// Parses and compiles a condition (a `where` clause without the keyword).
-pub fn compile_condition(context: Context, text: &str) -> Result<CompiledCondition, Vec<Diagnostic>> {
+pub fn compile_condition(
+    context: Context,
+    text: &str,
+) -> Result<CompiledCondition, Vec<Diagnostic>> {
     let b = parser::parse_condition(text)?;
     let mut c = Compiler::new(context);
     let cond = c.condition(&b);

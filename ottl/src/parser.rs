@@ -131,17 +131,38 @@ fn value<'a>() -> impl Parser<'a, &'a str, Expr, Extra<'a>> + Clone {
         let string = string_lit();
 
         let bytes = just("0x")
-            .ignore_then(any().filter(|c: &char| c.is_ascii_hexdigit()).repeated().at_least(1).to_slice())
-            .then_ignore(any().filter(|c: &char| c.is_ascii_alphanumeric() || *c == '_').not().rewind())
+            .ignore_then(
+                any()
+                    .filter(|c: &char| c.is_ascii_hexdigit())
+                    .repeated()
+                    .at_least(1)
+                    .to_slice(),
+            )
+            .then_ignore(
+                any()
+                    .filter(|c: &char| c.is_ascii_alphanumeric() || *c == '_')
+                    .not()
+                    .rewind(),
+            )
             .try_map(|h: &str, span| {
-                let h = if h.len() % 2 == 1 { format!("0{h}") } else { h.to_owned() };
-                hex::decode(&h).map_err(|e| Rich::custom(span, format!("invalid bytes literal: {e}")))
+                let h = if h.len() % 2 == 1 {
+                    format!("0{h}")
+                } else {
+                    h.to_owned()
+                };
+                hex::decode(&h)
+                    .map_err(|e| Rich::custom(span, format!("invalid bytes literal: {e}")))
             });
 
         let digits = text::digits(10);
-        let exponent = one_of("eE").then(one_of("+-").or_not()).then(text::digits(10));
+        let exponent = one_of("eE")
+            .then(one_of("+-").or_not())
+            .then(text::digits(10));
         let float = choice((
-            digits.then(just('.')).then(text::digits(10).or_not()).ignored(),
+            digits
+                .then(just('.'))
+                .then(text::digits(10).or_not())
+                .ignored(),
             just('.').then(text::digits(10)).ignored(),
         ))
         .then(exponent.or_not())
@@ -221,35 +242,72 @@ fn value<'a>() -> impl Parser<'a, &'a str, Expr, Extra<'a>> + Clone {
                     let upper = name.starts_with(|c: char| c.is_ascii_uppercase());
                     Ok(match tail {
                         Tail::Call(args, keys) => {
-                            let call = Call { name, name_span, args, keys, span: span.clone() };
-                            let kind = if upper { ExprKind::Converter(call) } else { ExprKind::Editor(call) };
+                            let call = Call {
+                                name,
+                                name_span,
+                                args,
+                                keys,
+                                span: span.clone(),
+                            };
+                            let kind = if upper {
+                                ExprKind::Converter(call)
+                            } else {
+                                ExprKind::Editor(call)
+                            };
                             Expr { kind, span }
                         }
                         Tail::Path(keys, rest) if upper => {
                             if !keys.is_empty() || !rest.is_empty() {
                                 return Err(Rich::custom(
                                     e.span(),
-                                    format!("{name} is not a path: paths start with a lowercase letter"),
+                                    format!(
+                                        "{name} is not a path: paths start with a lowercase letter"
+                                    ),
                                 ));
                             }
-                            Expr { kind: ExprKind::Symbol(name), span }
+                            Expr {
+                                kind: ExprKind::Symbol(name),
+                                span,
+                            }
                         }
                         Tail::Path(keys, rest) => {
                             if keys.is_empty() && rest.is_empty() {
                                 match name.as_str() {
-                                    "nil" => return Ok(Expr { kind: ExprKind::Nil, span }),
-                                    "true" => return Ok(Expr { kind: ExprKind::Bool(true), span }),
-                                    "false" => return Ok(Expr { kind: ExprKind::Bool(false), span }),
+                                    "nil" => {
+                                        return Ok(Expr {
+                                            kind: ExprKind::Nil,
+                                            span,
+                                        })
+                                    }
+                                    "true" => {
+                                        return Ok(Expr {
+                                            kind: ExprKind::Bool(true),
+                                            span,
+                                        })
+                                    }
+                                    "false" => {
+                                        return Ok(Expr {
+                                            kind: ExprKind::Bool(false),
+                                            span,
+                                        })
+                                    }
                                     _ => {}
                                 }
                             }
                             let mut fields = vec![Field {
                                 name,
                                 keys,
-                                span: name_span.start..rest.first().map_or(span.end, |f| f.span.start),
+                                span: name_span.start
+                                    ..rest.first().map_or(span.end, |f| f.span.start),
                             }];
                             fields.extend(rest);
-                            Expr { kind: ExprKind::Path(Path { fields, span: span.clone() }), span }
+                            Expr {
+                                kind: ExprKind::Path(Path {
+                                    fields,
+                                    span: span.clone(),
+                                }),
+                                span,
+                            }
                         }
                     })
                 });
@@ -265,7 +323,9 @@ fn value<'a>() -> impl Parser<'a, &'a str, Expr, Extra<'a>> + Clone {
                 })
                 .or(word);
 
-            let operand = literal.or(math.clone().delimited_by(just('(').padded(), just(')').padded()));
+            let operand = literal.or(math
+                .clone()
+                .delimited_by(just('(').padded(), just(')').padded()));
             let sign = one_of("+-").padded();
             let math_value = sign
                 .or_not()
@@ -273,11 +333,23 @@ fn value<'a>() -> impl Parser<'a, &'a str, Expr, Extra<'a>> + Clone {
                 .map_with(|(sign, operand): (Option<char>, Expr), e| {
                     let span = span_of(e.span());
                     match (sign, operand.kind) {
-                        (None, kind) => Expr { kind, span: operand.span },
-                        (Some('-'), ExprKind::Int(i)) => Expr { kind: ExprKind::Int(i.wrapping_neg()), span },
-                        (Some('-'), ExprKind::Float(f)) => Expr { kind: ExprKind::Float(-f), span },
+                        (None, kind) => Expr {
+                            kind,
+                            span: operand.span,
+                        },
+                        (Some('-'), ExprKind::Int(i)) => Expr {
+                            kind: ExprKind::Int(i.wrapping_neg()),
+                            span,
+                        },
+                        (Some('-'), ExprKind::Float(f)) => Expr {
+                            kind: ExprKind::Float(-f),
+                            span,
+                        },
                         (Some('-'), kind) => Expr {
-                            kind: ExprKind::Neg(Box::new(Expr { kind, span: operand.span })),
+                            kind: ExprKind::Neg(Box::new(Expr {
+                                kind,
+                                span: operand.span,
+                            })),
                             span,
                         },
                         (Some(_), kind) => Expr { kind, span },
@@ -288,14 +360,22 @@ fn value<'a>() -> impl Parser<'a, &'a str, Expr, Extra<'a>> + Clone {
             let term = math_value.clone().foldl_with(
                 one_of("*/").padded().then(math_value).repeated(),
                 |l, (op, r), e| Expr {
-                    kind: ExprKind::Math(Box::new(l), if op == '*' { MathOp::Mul } else { MathOp::Div }, Box::new(r)),
+                    kind: ExprKind::Math(
+                        Box::new(l),
+                        if op == '*' { MathOp::Mul } else { MathOp::Div },
+                        Box::new(r),
+                    ),
                     span: span_of(e.span()),
                 },
             );
             term.clone().foldl_with(
                 one_of("+-").padded().then(term).repeated(),
                 |l, (op, r), e| Expr {
-                    kind: ExprKind::Math(Box::new(l), if op == '+' { MathOp::Add } else { MathOp::Sub }, Box::new(r)),
+                    kind: ExprKind::Math(
+                        Box::new(l),
+                        if op == '+' { MathOp::Add } else { MathOp::Sub },
+                        Box::new(r),
+                    ),
                     span: span_of(e.span()),
                 },
             )
@@ -326,9 +406,13 @@ fn value<'a>() -> impl Parser<'a, &'a str, Expr, Extra<'a>> + Clone {
             list,
             map,
         ))
-        .map_with(|kind, e| Expr { kind, span: span_of(e.span()) });
+        .map_with(|kind, e| Expr {
+            kind,
+            span: span_of(e.span()),
+        });
 
-        ws.ignore_then(other.or(math)).then_ignore(text::whitespace())
+        ws.ignore_then(other.or(math))
+            .then_ignore(text::whitespace())
     })
 }
 
@@ -364,17 +448,35 @@ fn bool_expr<'a>() -> impl Parser<'a, &'a str, BoolExpr, Extra<'a>> + Clone {
             .padded()
             .or_not()
             .then(choice((comparison, paren, constant)))
-            .map(|(not, b)| if not.is_some() { BoolExpr::Not(Box::new(b)) } else { b });
+            .map(|(not, b)| {
+                if not.is_some() {
+                    BoolExpr::Not(Box::new(b))
+                } else {
+                    b
+                }
+            });
         let term = boolean_value
             .clone()
             .separated_by(keyword("and").padded())
             .at_least(1)
             .collect::<Vec<_>>()
-            .map(|mut v| if v.len() == 1 { v.remove(0) } else { BoolExpr::And(v) });
+            .map(|mut v| {
+                if v.len() == 1 {
+                    v.remove(0)
+                } else {
+                    BoolExpr::And(v)
+                }
+            });
         term.separated_by(keyword("or").padded())
             .at_least(1)
             .collect::<Vec<_>>()
-            .map(|mut v| if v.len() == 1 { v.remove(0) } else { BoolExpr::Or(v) })
+            .map(|mut v| {
+                if v.len() == 1 {
+                    v.remove(0)
+                } else {
+                    BoolExpr::Or(v)
+                }
+            })
     })
 }
 
@@ -390,7 +492,10 @@ fn statement<'a>() -> impl Parser<'a, &'a str, Statement, Extra<'a>> + Clone {
                 span,
                 "editor names must start with a lowercase letter",
             )),
-            _ => Err(Rich::custom(span, "a statement must be an editor call, e.g. set(target, value)")),
+            _ => Err(Rich::custom(
+                span,
+                "a statement must be an editor call, e.g. set(target, value)",
+            )),
         })
         .then(keyword("where").padded().ignore_then(bool_expr()).or_not())
         .map_with(|(editor, condition), e| Statement {

@@ -5,7 +5,9 @@
 //! per item, which costs a few pointers. Keyed access walks the OTLP values
 //! in place, so `attributes["k"]` clones only the value it returns.
 
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList};
+use opentelemetry_proto::tonic::common::v1::{
+    any_value, AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList,
+};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point, Gauge, Metric, Sum};
 use opentelemetry_proto::tonic::resource::v1::Resource;
@@ -57,7 +59,11 @@ impl<'a> TransformContext<'a> {
         }
     }
 
-    pub fn with_scope(mut self, scope: &'a mut Option<InstrumentationScope>, schema_url: Option<&'a mut String>) -> Self {
+    pub fn with_scope(
+        mut self,
+        scope: &'a mut Option<InstrumentationScope>,
+        schema_url: Option<&'a mut String>,
+    ) -> Self {
         self.scope = Some(scope);
         self.scope_schema_url = schema_url;
         self
@@ -86,13 +92,19 @@ fn wrong_item(field: Field) -> String {
 fn u64_of(v: &Value, what: &str) -> PathResult<u64> {
     match v {
         Value::Int(i) | Value::Time(i) => Ok(*i as u64),
-        other => Err(format!("{what} must be an int64, got {}", other.type_name())),
+        other => Err(format!(
+            "{what} must be an int64, got {}",
+            other.type_name()
+        )),
     }
 }
 fn i32_of(v: &Value, what: &str) -> PathResult<i32> {
     match v {
         Value::Int(i) => Ok(*i as i32),
-        other => Err(format!("{what} must be an int64, got {}", other.type_name())),
+        other => Err(format!(
+            "{what} must be an int64, got {}",
+            other.type_name()
+        )),
     }
 }
 fn time_of(v: &Value, what: &str) -> PathResult<u64> {
@@ -104,7 +116,10 @@ fn time_of(v: &Value, what: &str) -> PathResult<u64> {
 fn string_of(v: Value, what: &str) -> PathResult<String> {
     match v {
         Value::Str(s) => Ok(s),
-        other => Err(format!("{what} must be a string, got {}", other.type_name())),
+        other => Err(format!(
+            "{what} must be a string, got {}",
+            other.type_name()
+        )),
     }
 }
 /// An id to store: all zeros is pdata's empty id, stored as no bytes.
@@ -112,7 +127,9 @@ fn id_of(v: Value, len: usize, what: &str) -> PathResult<Vec<u8>> {
     match v {
         Value::Bytes(b) | Value::Id(b) if b.iter().all(|x| *x == 0) => Ok(Vec::new()),
         Value::Bytes(b) | Value::Id(b) if b.len() == len => Ok(b),
-        Value::Bytes(b) | Value::Id(b) => Err(format!("{what} must be {len} bytes, got {}", b.len())),
+        Value::Bytes(b) | Value::Id(b) => {
+            Err(format!("{what} must be {len} bytes, got {}", b.len()))
+        }
         other => Err(format!("{what} must be an id, got {}", other.type_name())),
     }
 }
@@ -122,7 +139,14 @@ fn id_from_hex(v: Value, len: usize, what: &str) -> PathResult<Vec<u8>> {
     id_of(Value::Bytes(b), len, what)
 }
 
-const KIND_WORDS: [&str; 6] = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"];
+const KIND_WORDS: [&str; 6] = [
+    "Unspecified",
+    "Internal",
+    "Server",
+    "Client",
+    "Producer",
+    "Consumer",
+];
 const KIND_ENUMS: [&str; 6] = [
     "SPAN_KIND_UNSPECIFIED",
     "SPAN_KIND_INTERNAL",
@@ -177,7 +201,12 @@ fn index_any(mut cur: &AnyValue, keys: &[KeyVal]) -> PathResult<Value> {
             }
             (Some(any_value::Value::ArrayValue(_)), k) => return Err(slice_key_err(k)),
             (None, _) => return Ok(Value::Nil),
-            (Some(_), _) => return Err(format!("type {} does not support string indexing", Value::from_any(cur).type_name())),
+            (Some(_), _) => {
+                return Err(format!(
+                    "type {} does not support string indexing",
+                    Value::from_any(cur).type_name()
+                ))
+            }
         }
     }
     Ok(Value::from_any(cur))
@@ -199,7 +228,12 @@ pub(crate) fn index_value(mut cur: &Value, keys: &[KeyVal]) -> PathResult<Value>
             }
             (Value::List(_), k) => return Err(slice_key_err(k)),
             (Value::Nil, _) => return Ok(Value::Nil),
-            (other, _) => return Err(format!("type {} does not support string indexing", other.type_name())),
+            (other, _) => {
+                return Err(format!(
+                    "type {} does not support string indexing",
+                    other.type_name()
+                ))
+            }
         }
     }
     Ok(cur.clone())
@@ -257,7 +291,9 @@ fn set_in_any(mut cur: &mut AnyValue, keys: &[KeyVal], v: Value) -> PathResult<(
                 };
                 kv.values[pos].value.get_or_insert_with(AnyValue::default)
             }
-            (Some(any_value::Value::KvlistValue(_)), _) => return Err("map must be indexed by a string".into()),
+            (Some(any_value::Value::KvlistValue(_)), _) => {
+                return Err("map must be indexed by a string".into())
+            }
             (Some(any_value::Value::ArrayValue(a)), KeyVal::Int(i)) => {
                 if *i < 0 || *i as usize >= a.values.len() {
                     return Err(format!("index {i} out of bounds"));
@@ -266,7 +302,10 @@ fn set_in_any(mut cur: &mut AnyValue, keys: &[KeyVal], v: Value) -> PathResult<(
             }
             (Some(any_value::Value::ArrayValue(_)), k) => return Err(slice_key_err(k)),
             (other, _) => {
-                let t = Value::from_any(&AnyValue { value: other.clone() }).type_name();
+                let t = Value::from_any(&AnyValue {
+                    value: other.clone(),
+                })
+                .type_name();
                 return Err(format!("type {t} does not support string indexing"));
             }
         };
@@ -283,7 +322,10 @@ fn set_keyed(root: RootMut<'_>, keys: &[KeyVal], v: Value) -> PathResult<()> {
                     *attrs = map_into_kvs(m);
                     Ok(())
                 }
-                other => Err(format!("expected pcommon.Map but got {}", other.type_name())),
+                other => Err(format!(
+                    "expected pcommon.Map but got {}",
+                    other.type_name()
+                )),
             },
             Some((KeyVal::Str(k), rest)) => {
                 let pos = match attrs.iter().position(|kv| &kv.key == k) {
@@ -305,7 +347,11 @@ fn set_keyed(root: RootMut<'_>, keys: &[KeyVal], v: Value) -> PathResult<()> {
                         attrs.len() - 1
                     }
                 };
-                set_in_any(attrs[pos].value.get_or_insert_with(AnyValue::default), rest, v)
+                set_in_any(
+                    attrs[pos].value.get_or_insert_with(AnyValue::default),
+                    rest,
+                    v,
+                )
             }
             Some(_) => Err(map_key_err()),
         },
@@ -316,7 +362,10 @@ fn set_keyed(root: RootMut<'_>, keys: &[KeyVal], v: Value) -> PathResult<()> {
                     *c = m;
                     Ok(())
                 }
-                other => Err(format!("expected pcommon.Map but got {}", other.type_name())),
+                other => Err(format!(
+                    "expected pcommon.Map but got {}",
+                    other.type_name()
+                )),
             },
             Some((KeyVal::Str(k), rest)) => {
                 if rest.is_empty() {
@@ -358,7 +407,11 @@ fn trace_state_set(ts: &mut String, keys: &[KeyVal], v: Value) -> PathResult<()>
                 .filter(|(a, _)| a != k)
                 .collect();
             members.insert(0, (k.clone(), v));
-            *ts = members.iter().map(|(a, b)| format!("{a}={b}")).collect::<Vec<_>>().join(",");
+            *ts = members
+                .iter()
+                .map(|(a, b)| format!("{a}={b}"))
+                .collect::<Vec<_>>()
+                .join(",");
         }
         _ => return Err("trace_state takes one string key".into()),
     }
@@ -374,7 +427,10 @@ fn list_f64(v: &[f64]) -> Value {
 fn u64_list_of(v: Value) -> PathResult<Vec<u64>> {
     match v {
         Value::List(l) => l.iter().map(|x| u64_of(x, "bucket count")).collect(),
-        other => Err(format!("expected a slice of int64, got {}", other.type_name())),
+        other => Err(format!(
+            "expected a slice of int64, got {}",
+            other.type_name()
+        )),
     }
 }
 fn f64_list_of(v: Value) -> PathResult<Vec<f64>> {
@@ -387,7 +443,10 @@ fn f64_list_of(v: Value) -> PathResult<Vec<f64>> {
                 o => Err(format!("expected float64, got {}", o.type_name())),
             })
             .collect(),
-        other => Err(format!("expected a slice of float64, got {}", other.type_name())),
+        other => Err(format!(
+            "expected a slice of float64, got {}",
+            other.type_name()
+        )),
     }
 }
 
@@ -395,11 +454,26 @@ fn f64_list_of(v: Value) -> PathResult<Vec<f64>> {
 macro_rules! with_point {
     ($metric:expr, $idx:expr, |$p:ident| $common:expr, $missing:expr) => {
         match &$metric.data {
-            Some(metric::Data::Gauge(g)) => match g.data_points.get($idx) { Some($p) => $common, None => $missing },
-            Some(metric::Data::Sum(g)) => match g.data_points.get($idx) { Some($p) => $common, None => $missing },
-            Some(metric::Data::Histogram(g)) => match g.data_points.get($idx) { Some($p) => $common, None => $missing },
-            Some(metric::Data::ExponentialHistogram(g)) => match g.data_points.get($idx) { Some($p) => $common, None => $missing },
-            Some(metric::Data::Summary(g)) => match g.data_points.get($idx) { Some($p) => $common, None => $missing },
+            Some(metric::Data::Gauge(g)) => match g.data_points.get($idx) {
+                Some($p) => $common,
+                None => $missing,
+            },
+            Some(metric::Data::Sum(g)) => match g.data_points.get($idx) {
+                Some($p) => $common,
+                None => $missing,
+            },
+            Some(metric::Data::Histogram(g)) => match g.data_points.get($idx) {
+                Some($p) => $common,
+                None => $missing,
+            },
+            Some(metric::Data::ExponentialHistogram(g)) => match g.data_points.get($idx) {
+                Some($p) => $common,
+                None => $missing,
+            },
+            Some(metric::Data::Summary(g)) => match g.data_points.get($idx) {
+                Some($p) => $common,
+                None => $missing,
+            },
             None => $missing,
         }
     };
@@ -407,11 +481,26 @@ macro_rules! with_point {
 macro_rules! with_point_mut {
     ($metric:expr, $idx:expr, |$p:ident| $common:expr, $missing:expr) => {
         match &mut $metric.data {
-            Some(metric::Data::Gauge(g)) => match g.data_points.get_mut($idx) { Some($p) => $common, None => $missing },
-            Some(metric::Data::Sum(g)) => match g.data_points.get_mut($idx) { Some($p) => $common, None => $missing },
-            Some(metric::Data::Histogram(g)) => match g.data_points.get_mut($idx) { Some($p) => $common, None => $missing },
-            Some(metric::Data::ExponentialHistogram(g)) => match g.data_points.get_mut($idx) { Some($p) => $common, None => $missing },
-            Some(metric::Data::Summary(g)) => match g.data_points.get_mut($idx) { Some($p) => $common, None => $missing },
+            Some(metric::Data::Gauge(g)) => match g.data_points.get_mut($idx) {
+                Some($p) => $common,
+                None => $missing,
+            },
+            Some(metric::Data::Sum(g)) => match g.data_points.get_mut($idx) {
+                Some($p) => $common,
+                None => $missing,
+            },
+            Some(metric::Data::Histogram(g)) => match g.data_points.get_mut($idx) {
+                Some($p) => $common,
+                None => $missing,
+            },
+            Some(metric::Data::ExponentialHistogram(g)) => match g.data_points.get_mut($idx) {
+                Some($p) => $common,
+                None => $missing,
+            },
+            Some(metric::Data::Summary(g)) => match g.data_points.get_mut($idx) {
+                Some($p) => $common,
+                None => $missing,
+            },
             None => $missing,
         }
     };
@@ -442,21 +531,49 @@ impl TransformContext<'_> {
         };
         match field {
             F::Cache => get_keyed(Root::Cache(&self.cache), keys),
-            F::ResourceAttributes => get_keyed(Root::Attrs(self.resource.as_ref().map_or(&[][..], |r| &r.attributes)), keys),
-            F::ResourceDroppedAttributesCount => {
-                Ok(Value::Int(self.resource.as_ref().map_or(0, |r| r.dropped_attributes_count) as i64))
+            F::ResourceAttributes => get_keyed(
+                Root::Attrs(self.resource.as_ref().map_or(&[][..], |r| &r.attributes)),
+                keys,
+            ),
+            F::ResourceDroppedAttributesCount => Ok(Value::Int(
+                self.resource
+                    .as_ref()
+                    .map_or(0, |r| r.dropped_attributes_count) as i64,
+            )),
+            F::ResourceSchemaUrl => Ok(Value::str(
+                self.resource_schema_url
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_default(),
+            )),
+            F::ScopeName => Ok(Value::str(
+                scope.map(|s| s.name.clone()).unwrap_or_default(),
+            )),
+            F::ScopeVersion => Ok(Value::str(
+                scope.map(|s| s.version.clone()).unwrap_or_default(),
+            )),
+            F::ScopeAttributes => {
+                get_keyed(Root::Attrs(scope.map_or(&[][..], |s| &s.attributes)), keys)
             }
-            F::ResourceSchemaUrl => Ok(Value::str(self.resource_schema_url.as_deref().cloned().unwrap_or_default())),
-            F::ScopeName => Ok(Value::str(scope.map(|s| s.name.clone()).unwrap_or_default())),
-            F::ScopeVersion => Ok(Value::str(scope.map(|s| s.version.clone()).unwrap_or_default())),
-            F::ScopeAttributes => get_keyed(Root::Attrs(scope.map_or(&[][..], |s| &s.attributes)), keys),
-            F::ScopeDroppedAttributesCount => Ok(Value::Int(scope.map_or(0, |s| s.dropped_attributes_count) as i64)),
-            F::ScopeSchemaUrl => Ok(Value::str(self.scope_schema_url.as_deref().cloned().unwrap_or_default())),
+            F::ScopeDroppedAttributesCount => Ok(Value::Int(
+                scope.map_or(0, |s| s.dropped_attributes_count) as i64,
+            )),
+            F::ScopeSchemaUrl => Ok(Value::str(
+                self.scope_schema_url
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_default(),
+            )),
             _ => self.get_item(field, keys, &plain),
         }
     }
 
-    fn get_item(&self, field: Field, keys: &[KeyVal], plain: &dyn Fn(Value) -> PathResult<Value>) -> PathResult<Value> {
+    fn get_item(
+        &self,
+        field: Field,
+        keys: &[KeyVal],
+        plain: &dyn Fn(Value) -> PathResult<Value>,
+    ) -> PathResult<Value> {
         use Field as F;
         match (&self.item, field) {
             (Item::Log(l), f) => Ok(match f {
@@ -467,29 +584,67 @@ impl TransformContext<'_> {
                 F::LogSeverityNumber => Value::Int(l.severity_number as i64),
                 F::LogSeverityText => Value::str(l.severity_text.clone()),
                 F::LogBody => return get_keyed(Root::Any(l.body.as_ref()), keys),
-                F::LogBodyString => Value::str(l.body.as_ref().map(Value::from_any).and_then(|v| v.to_display_string()).unwrap_or_default()),
+                F::LogBodyString => Value::str(
+                    l.body
+                        .as_ref()
+                        .map(Value::from_any)
+                        .and_then(|v| v.to_display_string())
+                        .unwrap_or_default(),
+                ),
                 F::LogAttributes => return get_keyed(Root::Attrs(&l.attributes), keys),
                 F::LogDroppedAttributesCount => Value::Int(l.dropped_attributes_count as i64),
                 F::LogFlags => Value::Int(l.flags as i64),
-                F::LogTraceId => Value::Id(if l.trace_id.is_empty() { vec![0; 16] } else { l.trace_id.clone() }),
-                F::LogTraceIdString => Value::str(if l.trace_id.is_empty() { String::new() } else { hex::encode(&l.trace_id) }),
-                F::LogSpanId => Value::Id(if l.span_id.is_empty() { vec![0; 8] } else { l.span_id.clone() }),
-                F::LogSpanIdString => Value::str(if l.span_id.is_empty() { String::new() } else { hex::encode(&l.span_id) }),
+                F::LogTraceId => Value::Id(if l.trace_id.is_empty() {
+                    vec![0; 16]
+                } else {
+                    l.trace_id.clone()
+                }),
+                F::LogTraceIdString => Value::str(if l.trace_id.is_empty() {
+                    String::new()
+                } else {
+                    hex::encode(&l.trace_id)
+                }),
+                F::LogSpanId => Value::Id(if l.span_id.is_empty() {
+                    vec![0; 8]
+                } else {
+                    l.span_id.clone()
+                }),
+                F::LogSpanIdString => Value::str(if l.span_id.is_empty() {
+                    String::new()
+                } else {
+                    hex::encode(&l.span_id)
+                }),
                 F::LogEventName => Value::str(l.event_name.clone()),
                 f => return Err(wrong_item(f)),
             }),
             (Item::Span(s), f) | (Item::SpanEvent(s, _), f) if is_span_field(f) => Ok(match f {
-                F::SpanTraceId => Value::Id(if s.trace_id.is_empty() { vec![0; 16] } else { s.trace_id.clone() }),
+                F::SpanTraceId => Value::Id(if s.trace_id.is_empty() {
+                    vec![0; 16]
+                } else {
+                    s.trace_id.clone()
+                }),
                 F::SpanTraceIdString => Value::str(hex::encode(&s.trace_id)),
-                F::SpanSpanId => Value::Id(if s.span_id.is_empty() { vec![0; 8] } else { s.span_id.clone() }),
+                F::SpanSpanId => Value::Id(if s.span_id.is_empty() {
+                    vec![0; 8]
+                } else {
+                    s.span_id.clone()
+                }),
                 F::SpanSpanIdString => Value::str(hex::encode(&s.span_id)),
-                F::SpanParentSpanId => Value::Id(if s.parent_span_id.is_empty() { vec![0; 8] } else { s.parent_span_id.clone() }),
+                F::SpanParentSpanId => Value::Id(if s.parent_span_id.is_empty() {
+                    vec![0; 8]
+                } else {
+                    s.parent_span_id.clone()
+                }),
                 F::SpanParentSpanIdString => Value::str(hex::encode(&s.parent_span_id)),
                 F::SpanTraceState => return trace_state_get(&s.trace_state, keys),
                 F::SpanName => Value::str(s.name.clone()),
                 F::SpanKind => Value::Int(s.kind as i64),
-                F::SpanKindString => Value::str(KIND_WORDS.get(s.kind as usize).copied().unwrap_or("")),
-                F::SpanKindDeprecatedString => Value::str(KIND_ENUMS.get(s.kind as usize).copied().unwrap_or("")),
+                F::SpanKindString => {
+                    Value::str(KIND_WORDS.get(s.kind as usize).copied().unwrap_or(""))
+                }
+                F::SpanKindDeprecatedString => {
+                    Value::str(KIND_ENUMS.get(s.kind as usize).copied().unwrap_or(""))
+                }
                 F::SpanStartTimeUnixNano => Value::Int(s.start_time_unix_nano as i64),
                 F::SpanEndTimeUnixNano => Value::Int(s.end_time_unix_nano as i64),
                 F::SpanStartTime => Value::Time(s.start_time_unix_nano as i64),
@@ -499,7 +654,12 @@ impl TransformContext<'_> {
                 F::SpanDroppedEventsCount => Value::Int(s.dropped_events_count as i64),
                 F::SpanDroppedLinksCount => Value::Int(s.dropped_links_count as i64),
                 F::SpanStatusCode => Value::Int(s.status.as_ref().map_or(0, |st| st.code) as i64),
-                F::SpanStatusMessage => Value::str(s.status.as_ref().map(|st| st.message.clone()).unwrap_or_default()),
+                F::SpanStatusMessage => Value::str(
+                    s.status
+                        .as_ref()
+                        .map(|st| st.message.clone())
+                        .unwrap_or_default(),
+                ),
                 F::SpanFlags => Value::Int(s.flags as i64),
                 f => return Err(wrong_item(f)),
             }),
@@ -515,66 +675,131 @@ impl TransformContext<'_> {
                     f => return Err(wrong_item(f)),
                 })
             }
-            (Item::Metric(m), f) | (Item::DataPoint(m, _), f) if is_metric_field(f) => Ok(match f {
-                F::MetricName => Value::str(m.name.clone()),
-                F::MetricDescription => Value::str(m.description.clone()),
-                F::MetricUnit => Value::str(m.unit.clone()),
-                F::MetricType => Value::Int(metric_type(m)),
-                F::MetricAggregationTemporality => Value::Int(match &m.data {
-                    Some(metric::Data::Sum(s)) => s.aggregation_temporality as i64,
-                    Some(metric::Data::Histogram(h)) => h.aggregation_temporality as i64,
-                    Some(metric::Data::ExponentialHistogram(h)) => h.aggregation_temporality as i64,
-                    _ => 0,
-                }),
-                F::MetricIsMonotonic => Value::Bool(matches!(&m.data, Some(metric::Data::Sum(s)) if s.is_monotonic)),
-                F::MetricMetadata => return get_keyed(Root::Attrs(&m.metadata), keys),
-                f => return Err(wrong_item(f)),
-            }),
+            (Item::Metric(m), f) | (Item::DataPoint(m, _), f) if is_metric_field(f) => {
+                Ok(match f {
+                    F::MetricName => Value::str(m.name.clone()),
+                    F::MetricDescription => Value::str(m.description.clone()),
+                    F::MetricUnit => Value::str(m.unit.clone()),
+                    F::MetricType => Value::Int(metric_type(m)),
+                    F::MetricAggregationTemporality => Value::Int(match &m.data {
+                        Some(metric::Data::Sum(s)) => s.aggregation_temporality as i64,
+                        Some(metric::Data::Histogram(h)) => h.aggregation_temporality as i64,
+                        Some(metric::Data::ExponentialHistogram(h)) => {
+                            h.aggregation_temporality as i64
+                        }
+                        _ => 0,
+                    }),
+                    F::MetricIsMonotonic => {
+                        Value::Bool(matches!(&m.data, Some(metric::Data::Sum(s)) if s.is_monotonic))
+                    }
+                    F::MetricMetadata => return get_keyed(Root::Attrs(&m.metadata), keys),
+                    f => return Err(wrong_item(f)),
+                })
+            }
             (Item::DataPoint(m, i), f) => {
                 let i = *i;
                 let v = match f {
-                    F::DpAttributes => return with_point!(m, i, |p| get_keyed(Root::Attrs(&p.attributes), keys), Ok(Value::Nil)),
-                    F::DpStartTimeUnixNano => with_point!(m, i, |p| Value::Int(p.start_time_unix_nano as i64), Value::Nil),
-                    F::DpTimeUnixNano => with_point!(m, i, |p| Value::Int(p.time_unix_nano as i64), Value::Nil),
-                    F::DpStartTime => with_point!(m, i, |p| Value::Time(p.start_time_unix_nano as i64), Value::Nil),
-                    F::DpTime => with_point!(m, i, |p| Value::Time(p.time_unix_nano as i64), Value::Nil),
+                    F::DpAttributes => {
+                        return with_point!(
+                            m,
+                            i,
+                            |p| get_keyed(Root::Attrs(&p.attributes), keys),
+                            Ok(Value::Nil)
+                        )
+                    }
+                    F::DpStartTimeUnixNano => with_point!(
+                        m,
+                        i,
+                        |p| Value::Int(p.start_time_unix_nano as i64),
+                        Value::Nil
+                    ),
+                    F::DpTimeUnixNano => {
+                        with_point!(m, i, |p| Value::Int(p.time_unix_nano as i64), Value::Nil)
+                    }
+                    F::DpStartTime => with_point!(
+                        m,
+                        i,
+                        |p| Value::Time(p.start_time_unix_nano as i64),
+                        Value::Nil
+                    ),
+                    F::DpTime => {
+                        with_point!(m, i, |p| Value::Time(p.time_unix_nano as i64), Value::Nil)
+                    }
                     F::DpFlags => with_point!(m, i, |p| Value::Int(p.flags as i64), Value::Nil),
                     F::DpValueDouble | F::DpValueInt => match &m.data {
                         Some(metric::Data::Gauge(Gauge { data_points, .. }))
-                        | Some(metric::Data::Sum(Sum { data_points, .. })) => match data_points.get(i).and_then(|p| p.value) {
-                            Some(number_data_point::Value::AsDouble(d)) if f == F::DpValueDouble => Value::Float(d),
-                            Some(number_data_point::Value::AsInt(n)) if f == F::DpValueInt => Value::Int(n),
-                            _ if f == F::DpValueDouble => Value::Float(0.0),
-                            _ => Value::Int(0),
-                        },
+                        | Some(metric::Data::Sum(Sum { data_points, .. })) => {
+                            match data_points.get(i).and_then(|p| p.value) {
+                                Some(number_data_point::Value::AsDouble(d))
+                                    if f == F::DpValueDouble =>
+                                {
+                                    Value::Float(d)
+                                }
+                                Some(number_data_point::Value::AsInt(n)) if f == F::DpValueInt => {
+                                    Value::Int(n)
+                                }
+                                _ if f == F::DpValueDouble => Value::Float(0.0),
+                                _ => Value::Int(0),
+                            }
+                        }
                         _ => Value::Nil,
                     },
                     F::DpCount => match &m.data {
-                        Some(metric::Data::Histogram(h)) => h.data_points.get(i).map_or(Value::Nil, |p| Value::Int(p.count as i64)),
-                        Some(metric::Data::ExponentialHistogram(h)) => h.data_points.get(i).map_or(Value::Nil, |p| Value::Int(p.count as i64)),
-                        Some(metric::Data::Summary(h)) => h.data_points.get(i).map_or(Value::Nil, |p| Value::Int(p.count as i64)),
+                        Some(metric::Data::Histogram(h)) => h
+                            .data_points
+                            .get(i)
+                            .map_or(Value::Nil, |p| Value::Int(p.count as i64)),
+                        Some(metric::Data::ExponentialHistogram(h)) => h
+                            .data_points
+                            .get(i)
+                            .map_or(Value::Nil, |p| Value::Int(p.count as i64)),
+                        Some(metric::Data::Summary(h)) => h
+                            .data_points
+                            .get(i)
+                            .map_or(Value::Nil, |p| Value::Int(p.count as i64)),
                         _ => Value::Nil,
                     },
                     F::DpSum => match &m.data {
-                        Some(metric::Data::Histogram(h)) => h.data_points.get(i).map_or(Value::Nil, |p| Value::Float(p.sum.unwrap_or(0.0))),
-                        Some(metric::Data::ExponentialHistogram(h)) => h.data_points.get(i).map_or(Value::Nil, |p| Value::Float(p.sum.unwrap_or(0.0))),
-                        Some(metric::Data::Summary(h)) => h.data_points.get(i).map_or(Value::Nil, |p| Value::Float(p.sum)),
+                        Some(metric::Data::Histogram(h)) => h
+                            .data_points
+                            .get(i)
+                            .map_or(Value::Nil, |p| Value::Float(p.sum.unwrap_or(0.0))),
+                        Some(metric::Data::ExponentialHistogram(h)) => h
+                            .data_points
+                            .get(i)
+                            .map_or(Value::Nil, |p| Value::Float(p.sum.unwrap_or(0.0))),
+                        Some(metric::Data::Summary(h)) => h
+                            .data_points
+                            .get(i)
+                            .map_or(Value::Nil, |p| Value::Float(p.sum)),
                         _ => Value::Nil,
                     },
                     F::DpBucketCounts => match &m.data {
-                        Some(metric::Data::Histogram(h)) => h.data_points.get(i).map_or(Value::Nil, |p| list_u64(&p.bucket_counts)),
+                        Some(metric::Data::Histogram(h)) => h
+                            .data_points
+                            .get(i)
+                            .map_or(Value::Nil, |p| list_u64(&p.bucket_counts)),
                         _ => Value::Nil,
                     },
                     F::DpExplicitBounds => match &m.data {
-                        Some(metric::Data::Histogram(h)) => h.data_points.get(i).map_or(Value::Nil, |p| list_f64(&p.explicit_bounds)),
+                        Some(metric::Data::Histogram(h)) => h
+                            .data_points
+                            .get(i)
+                            .map_or(Value::Nil, |p| list_f64(&p.explicit_bounds)),
                         _ => Value::Nil,
                     },
                     F::DpScale => match &m.data {
-                        Some(metric::Data::ExponentialHistogram(h)) => h.data_points.get(i).map_or(Value::Nil, |p| Value::Int(p.scale as i64)),
+                        Some(metric::Data::ExponentialHistogram(h)) => h
+                            .data_points
+                            .get(i)
+                            .map_or(Value::Nil, |p| Value::Int(p.scale as i64)),
                         _ => Value::Nil,
                     },
                     F::DpZeroCount => match &m.data {
-                        Some(metric::Data::ExponentialHistogram(h)) => h.data_points.get(i).map_or(Value::Nil, |p| Value::Int(p.zero_count as i64)),
+                        Some(metric::Data::ExponentialHistogram(h)) => h
+                            .data_points
+                            .get(i)
+                            .map_or(Value::Nil, |p| Value::Int(p.zero_count as i64)),
                         _ => Value::Nil,
                     },
                     f => return Err(wrong_item(f)),
@@ -595,8 +820,9 @@ impl TransformContext<'_> {
                 return set_keyed(RootMut::Attrs(&mut r.attributes), keys, v);
             }
             F::ResourceDroppedAttributesCount => {
-                self.resource.get_or_insert_with(Resource::default).dropped_attributes_count =
-                    u64_of(&v, "dropped_attributes_count")? as u32;
+                self.resource
+                    .get_or_insert_with(Resource::default)
+                    .dropped_attributes_count = u64_of(&v, "dropped_attributes_count")? as u32;
                 return Ok(());
             }
             F::ResourceSchemaUrl => {
@@ -611,7 +837,10 @@ impl TransformContext<'_> {
                 }
                 return Ok(());
             }
-            F::ScopeName | F::ScopeVersion | F::ScopeAttributes | F::ScopeDroppedAttributesCount => {
+            F::ScopeName
+            | F::ScopeVersion
+            | F::ScopeAttributes
+            | F::ScopeDroppedAttributesCount => {
                 let Some(slot) = self.scope.as_deref_mut() else {
                     return Err(wrong_item(field));
                 };
@@ -619,8 +848,12 @@ impl TransformContext<'_> {
                 match field {
                     F::ScopeName => s.name = string_of(v, "name")?,
                     F::ScopeVersion => s.version = string_of(v, "version")?,
-                    F::ScopeAttributes => return set_keyed(RootMut::Attrs(&mut s.attributes), keys, v),
-                    _ => s.dropped_attributes_count = u64_of(&v, "dropped_attributes_count")? as u32,
+                    F::ScopeAttributes => {
+                        return set_keyed(RootMut::Attrs(&mut s.attributes), keys, v)
+                    }
+                    _ => {
+                        s.dropped_attributes_count = u64_of(&v, "dropped_attributes_count")? as u32
+                    }
                 }
                 return Ok(());
             }
@@ -629,15 +862,21 @@ impl TransformContext<'_> {
         match (&mut self.item, field) {
             (Item::Log(l), f) => match f {
                 F::LogTimeUnixNano => l.time_unix_nano = u64_of(&v, "time_unix_nano")?,
-                F::LogObservedTimeUnixNano => l.observed_time_unix_nano = u64_of(&v, "observed_time_unix_nano")?,
+                F::LogObservedTimeUnixNano => {
+                    l.observed_time_unix_nano = u64_of(&v, "observed_time_unix_nano")?
+                }
                 F::LogTime => l.time_unix_nano = time_of(&v, "time")?,
                 F::LogObservedTime => l.observed_time_unix_nano = time_of(&v, "observed_time")?,
                 F::LogSeverityNumber => l.severity_number = i32_of(&v, "severity_number")?,
                 F::LogSeverityText => l.severity_text = string_of(v, "severity_text")?,
                 F::LogBody => return set_keyed(RootMut::Any(&mut l.body), keys, v),
-                F::LogBodyString => l.body = Some(Value::Str(string_of(v, "body.string")?).into_any()),
+                F::LogBodyString => {
+                    l.body = Some(Value::Str(string_of(v, "body.string")?).into_any())
+                }
                 F::LogAttributes => return set_keyed(RootMut::Attrs(&mut l.attributes), keys, v),
-                F::LogDroppedAttributesCount => l.dropped_attributes_count = u64_of(&v, "dropped_attributes_count")? as u32,
+                F::LogDroppedAttributesCount => {
+                    l.dropped_attributes_count = u64_of(&v, "dropped_attributes_count")? as u32
+                }
                 F::LogFlags => l.flags = u64_of(&v, "flags")? as u32,
                 F::LogTraceId => l.trace_id = id_of(v, 16, "trace_id")?,
                 F::LogTraceIdString => l.trace_id = id_from_hex(v, 16, "trace_id.string")?,
@@ -652,39 +891,69 @@ impl TransformContext<'_> {
                 F::SpanSpanId => s.span_id = id_of(v, 8, "span_id")?,
                 F::SpanSpanIdString => s.span_id = id_from_hex(v, 8, "span_id.string")?,
                 F::SpanParentSpanId => s.parent_span_id = id_of(v, 8, "parent_span_id")?,
-                F::SpanParentSpanIdString => s.parent_span_id = id_from_hex(v, 8, "parent_span_id.string")?,
+                F::SpanParentSpanIdString => {
+                    s.parent_span_id = id_from_hex(v, 8, "parent_span_id.string")?
+                }
                 F::SpanTraceState => return trace_state_set(&mut s.trace_state, keys, v),
                 F::SpanName => s.name = string_of(v, "name")?,
                 F::SpanKind => s.kind = i32_of(&v, "kind")?,
                 F::SpanKindString => {
                     let w = string_of(v, "kind.string")?;
-                    s.kind = KIND_WORDS.iter().position(|k| *k == w).ok_or_else(|| format!("unknown span kind {w:?}"))? as i32;
+                    s.kind = KIND_WORDS
+                        .iter()
+                        .position(|k| *k == w)
+                        .ok_or_else(|| format!("unknown span kind {w:?}"))?
+                        as i32;
                 }
                 F::SpanKindDeprecatedString => {
                     let w = string_of(v, "kind.deprecated_string")?;
-                    s.kind = KIND_ENUMS.iter().position(|k| *k == w).ok_or_else(|| format!("unknown span kind {w:?}"))? as i32;
+                    s.kind = KIND_ENUMS
+                        .iter()
+                        .position(|k| *k == w)
+                        .ok_or_else(|| format!("unknown span kind {w:?}"))?
+                        as i32;
                 }
-                F::SpanStartTimeUnixNano => s.start_time_unix_nano = u64_of(&v, "start_time_unix_nano")?,
+                F::SpanStartTimeUnixNano => {
+                    s.start_time_unix_nano = u64_of(&v, "start_time_unix_nano")?
+                }
                 F::SpanEndTimeUnixNano => s.end_time_unix_nano = u64_of(&v, "end_time_unix_nano")?,
                 F::SpanStartTime => s.start_time_unix_nano = time_of(&v, "start_time")?,
                 F::SpanEndTime => s.end_time_unix_nano = time_of(&v, "end_time")?,
                 F::SpanAttributes => return set_keyed(RootMut::Attrs(&mut s.attributes), keys, v),
-                F::SpanDroppedAttributesCount => s.dropped_attributes_count = u64_of(&v, "dropped_attributes_count")? as u32,
-                F::SpanDroppedEventsCount => s.dropped_events_count = u64_of(&v, "dropped_events_count")? as u32,
-                F::SpanDroppedLinksCount => s.dropped_links_count = u64_of(&v, "dropped_links_count")? as u32,
-                F::SpanStatusCode => s.status.get_or_insert_with(Status::default).code = i32_of(&v, "status.code")?,
-                F::SpanStatusMessage => s.status.get_or_insert_with(Status::default).message = string_of(v, "status.message")?,
+                F::SpanDroppedAttributesCount => {
+                    s.dropped_attributes_count = u64_of(&v, "dropped_attributes_count")? as u32
+                }
+                F::SpanDroppedEventsCount => {
+                    s.dropped_events_count = u64_of(&v, "dropped_events_count")? as u32
+                }
+                F::SpanDroppedLinksCount => {
+                    s.dropped_links_count = u64_of(&v, "dropped_links_count")? as u32
+                }
+                F::SpanStatusCode => {
+                    s.status.get_or_insert_with(Status::default).code = i32_of(&v, "status.code")?
+                }
+                F::SpanStatusMessage => {
+                    s.status.get_or_insert_with(Status::default).message =
+                        string_of(v, "status.message")?
+                }
                 F::SpanFlags => s.flags = u64_of(&v, "flags")? as u32,
                 f => return Err(wrong_item(f)),
             },
             (Item::SpanEvent(s, i), f) => {
-                let e = s.events.get_mut(*i).ok_or("span event index out of range")?;
+                let e = s
+                    .events
+                    .get_mut(*i)
+                    .ok_or("span event index out of range")?;
                 match f {
                     F::EventTimeUnixNano => e.time_unix_nano = u64_of(&v, "time_unix_nano")?,
                     F::EventTime => e.time_unix_nano = time_of(&v, "time")?,
                     F::EventName => e.name = string_of(v, "name")?,
-                    F::EventAttributes => return set_keyed(RootMut::Attrs(&mut e.attributes), keys, v),
-                    F::EventDroppedAttributesCount => e.dropped_attributes_count = u64_of(&v, "dropped_attributes_count")? as u32,
+                    F::EventAttributes => {
+                        return set_keyed(RootMut::Attrs(&mut e.attributes), keys, v)
+                    }
+                    F::EventDroppedAttributesCount => {
+                        e.dropped_attributes_count = u64_of(&v, "dropped_attributes_count")? as u32
+                    }
                     f => return Err(wrong_item(f)),
                 }
             }
@@ -697,13 +966,18 @@ impl TransformContext<'_> {
                     match &mut m.data {
                         Some(metric::Data::Sum(s)) => s.aggregation_temporality = t,
                         Some(metric::Data::Histogram(h)) => h.aggregation_temporality = t,
-                        Some(metric::Data::ExponentialHistogram(h)) => h.aggregation_temporality = t,
+                        Some(metric::Data::ExponentialHistogram(h)) => {
+                            h.aggregation_temporality = t
+                        }
                         _ => {}
                     }
                 }
                 F::MetricIsMonotonic => {
                     let Value::Bool(b) = v else {
-                        return Err(format!("is_monotonic must be a bool, got {}", v.type_name()));
+                        return Err(format!(
+                            "is_monotonic must be a bool, got {}",
+                            v.type_name()
+                        ));
                     };
                     if let Some(metric::Data::Sum(s)) = &mut m.data {
                         s.is_monotonic = b;
@@ -715,17 +989,47 @@ impl TransformContext<'_> {
             (Item::DataPoint(m, i), f) => {
                 let i = *i;
                 match f {
-                    F::DpAttributes => return with_point_mut!(m, i, |p| set_keyed(RootMut::Attrs(&mut p.attributes), keys, v), Ok(())),
-                    F::DpStartTimeUnixNano => with_point_mut!(m, i, |p| p.start_time_unix_nano = u64_of(&v, "start_time_unix_nano")?, ()),
-                    F::DpTimeUnixNano => with_point_mut!(m, i, |p| p.time_unix_nano = u64_of(&v, "time_unix_nano")?, ()),
-                    F::DpStartTime => with_point_mut!(m, i, |p| p.start_time_unix_nano = time_of(&v, "start_time")?, ()),
-                    F::DpTime => with_point_mut!(m, i, |p| p.time_unix_nano = time_of(&v, "time")?, ()),
-                    F::DpFlags => with_point_mut!(m, i, |p| p.flags = u64_of(&v, "flags")? as u32, ()),
+                    F::DpAttributes => {
+                        return with_point_mut!(
+                            m,
+                            i,
+                            |p| set_keyed(RootMut::Attrs(&mut p.attributes), keys, v),
+                            Ok(())
+                        )
+                    }
+                    F::DpStartTimeUnixNano => with_point_mut!(
+                        m,
+                        i,
+                        |p| p.start_time_unix_nano = u64_of(&v, "start_time_unix_nano")?,
+                        ()
+                    ),
+                    F::DpTimeUnixNano => with_point_mut!(
+                        m,
+                        i,
+                        |p| p.time_unix_nano = u64_of(&v, "time_unix_nano")?,
+                        ()
+                    ),
+                    F::DpStartTime => with_point_mut!(
+                        m,
+                        i,
+                        |p| p.start_time_unix_nano = time_of(&v, "start_time")?,
+                        ()
+                    ),
+                    F::DpTime => {
+                        with_point_mut!(m, i, |p| p.time_unix_nano = time_of(&v, "time")?, ())
+                    }
+                    F::DpFlags => {
+                        with_point_mut!(m, i, |p| p.flags = u64_of(&v, "flags")? as u32, ())
+                    }
                     F::DpValueDouble | F::DpValueInt => {
                         let nv = match (&v, f) {
-                            (Value::Float(d), F::DpValueDouble) => number_data_point::Value::AsDouble(*d),
+                            (Value::Float(d), F::DpValueDouble) => {
+                                number_data_point::Value::AsDouble(*d)
+                            }
                             (Value::Int(n), F::DpValueInt) => number_data_point::Value::AsInt(*n),
-                            (other, _) => return Err(format!("wrong type for {f:?}: {}", other.type_name())),
+                            (other, _) => {
+                                return Err(format!("wrong type for {f:?}: {}", other.type_name()))
+                            }
                         };
                         match &mut m.data {
                             Some(metric::Data::Gauge(Gauge { data_points, .. }))
@@ -740,9 +1044,21 @@ impl TransformContext<'_> {
                     F::DpCount => {
                         let c = u64_of(&v, "count")?;
                         match &mut m.data {
-                            Some(metric::Data::Histogram(h)) => h.data_points.get_mut(i).into_iter().for_each(|p| p.count = c),
-                            Some(metric::Data::ExponentialHistogram(h)) => h.data_points.get_mut(i).into_iter().for_each(|p| p.count = c),
-                            Some(metric::Data::Summary(h)) => h.data_points.get_mut(i).into_iter().for_each(|p| p.count = c),
+                            Some(metric::Data::Histogram(h)) => h
+                                .data_points
+                                .get_mut(i)
+                                .into_iter()
+                                .for_each(|p| p.count = c),
+                            Some(metric::Data::ExponentialHistogram(h)) => h
+                                .data_points
+                                .get_mut(i)
+                                .into_iter()
+                                .for_each(|p| p.count = c),
+                            Some(metric::Data::Summary(h)) => h
+                                .data_points
+                                .get_mut(i)
+                                .into_iter()
+                                .for_each(|p| p.count = c),
                             _ => {}
                         }
                     }
@@ -751,34 +1067,56 @@ impl TransformContext<'_> {
                             return Err(format!("sum must be a float64, got {}", v.type_name()));
                         };
                         match &mut m.data {
-                            Some(metric::Data::Histogram(h)) => h.data_points.get_mut(i).into_iter().for_each(|p| p.sum = Some(s)),
-                            Some(metric::Data::ExponentialHistogram(h)) => h.data_points.get_mut(i).into_iter().for_each(|p| p.sum = Some(s)),
-                            Some(metric::Data::Summary(h)) => h.data_points.get_mut(i).into_iter().for_each(|p| p.sum = s),
+                            Some(metric::Data::Histogram(h)) => h
+                                .data_points
+                                .get_mut(i)
+                                .into_iter()
+                                .for_each(|p| p.sum = Some(s)),
+                            Some(metric::Data::ExponentialHistogram(h)) => h
+                                .data_points
+                                .get_mut(i)
+                                .into_iter()
+                                .for_each(|p| p.sum = Some(s)),
+                            Some(metric::Data::Summary(h)) => {
+                                h.data_points.get_mut(i).into_iter().for_each(|p| p.sum = s)
+                            }
                             _ => {}
                         }
                     }
                     F::DpBucketCounts => {
                         let l = u64_list_of(v)?;
                         if let Some(metric::Data::Histogram(h)) = &mut m.data {
-                            h.data_points.get_mut(i).into_iter().for_each(|p| p.bucket_counts = l.clone());
+                            h.data_points
+                                .get_mut(i)
+                                .into_iter()
+                                .for_each(|p| p.bucket_counts = l.clone());
                         }
                     }
                     F::DpExplicitBounds => {
                         let l = f64_list_of(v)?;
                         if let Some(metric::Data::Histogram(h)) = &mut m.data {
-                            h.data_points.get_mut(i).into_iter().for_each(|p| p.explicit_bounds = l.clone());
+                            h.data_points
+                                .get_mut(i)
+                                .into_iter()
+                                .for_each(|p| p.explicit_bounds = l.clone());
                         }
                     }
                     F::DpScale => {
                         let s = i32_of(&v, "scale")?;
                         if let Some(metric::Data::ExponentialHistogram(h)) = &mut m.data {
-                            h.data_points.get_mut(i).into_iter().for_each(|p| p.scale = s);
+                            h.data_points
+                                .get_mut(i)
+                                .into_iter()
+                                .for_each(|p| p.scale = s);
                         }
                     }
                     F::DpZeroCount => {
                         let z = u64_of(&v, "zero_count")?;
                         if let Some(metric::Data::ExponentialHistogram(h)) = &mut m.data {
-                            h.data_points.get_mut(i).into_iter().for_each(|p| p.zero_count = z);
+                            h.data_points
+                                .get_mut(i)
+                                .into_iter()
+                                .for_each(|p| p.zero_count = z);
                         }
                     }
                     f => return Err(wrong_item(f)),

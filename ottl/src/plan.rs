@@ -49,7 +49,11 @@ impl PathRef {
                 KeyGetter::Expr(_) => None,
             })
             .collect();
-        PathRef { field, keys, literal_keys }
+        PathRef {
+            field,
+            keys,
+            literal_keys,
+        }
     }
 
     fn resolve_keys(&self, ctx: &TransformContext<'_>) -> ExecResult<Cow<'_, [KeyVal]>> {
@@ -134,7 +138,12 @@ impl Getter {
                 }
                 crate::path::index_value(&v, &keys)
             }
-            Getter::List(items) => Ok(Value::List(items.iter().map(|g| g.eval(ctx)).collect::<ExecResult<_>>()?)),
+            Getter::List(items) => Ok(Value::List(
+                items
+                    .iter()
+                    .map(|g| g.eval(ctx))
+                    .collect::<ExecResult<_>>()?,
+            )),
             Getter::Map(items) => Ok(Value::Map(
                 items
                     .iter()
@@ -145,7 +154,10 @@ impl Getter {
             Getter::Neg(g) => match g.eval(ctx)? {
                 Value::Int(i) => Ok(Value::Int(i.wrapping_neg())),
                 Value::Float(f) => Ok(Value::Float(-f)),
-                other => Err(format!("unsupported type for unary minus: {}", other.type_name())),
+                other => Err(format!(
+                    "unsupported type for unary minus: {}",
+                    other.type_name()
+                )),
             },
         }
     }
@@ -235,7 +247,10 @@ impl Cond {
             Cond::Cmp(l, op, r) => Ok(compare(&l.eval(ctx)?, *op, &r.eval(ctx)?)),
             Cond::Call(g) => match g.eval(ctx)? {
                 Value::Bool(b) => Ok(b),
-                other => Err(format!("value returned from converter is not a bool: {}", other.type_name())),
+                other => Err(format!(
+                    "value returned from converter is not a bool: {}",
+                    other.type_name()
+                )),
             },
         }
     }
@@ -298,6 +313,8 @@ pub struct CompiledValue {
 
 impl CompiledValue {
     pub fn eval(&self, ctx: &TransformContext<'_>) -> Result<Value, ExecError> {
-        self.getter.eval(ctx).map_err(|message| ExecError { message })
+        self.getter
+            .eval(ctx)
+            .map_err(|message| ExecError { message })
     }
 }

@@ -6,7 +6,9 @@
 
 use std::cmp::Ordering;
 
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, KeyValue, KeyValueList};
+use opentelemetry_proto::tonic::common::v1::{
+    any_value, AnyValue, ArrayValue, KeyValue, KeyValueList,
+};
 
 use crate::ast::CmpOp;
 
@@ -78,7 +80,9 @@ impl Value {
             value: match self {
                 Value::Nil => None,
                 Value::Bool(b) => Some(any_value::Value::BoolValue(b)),
-                Value::Int(i) | Value::Time(i) | Value::Duration(i) => Some(any_value::Value::IntValue(i)),
+                Value::Int(i) | Value::Time(i) | Value::Duration(i) => {
+                    Some(any_value::Value::IntValue(i))
+                }
                 Value::Float(f) => Some(any_value::Value::DoubleValue(f)),
                 Value::Str(s) => Some(any_value::Value::StringValue(s)),
                 Value::Bytes(b) | Value::Id(b) => Some(any_value::Value::BytesValue(b)),
@@ -100,7 +104,9 @@ impl Value {
             Some(any_value::Value::IntValue(i)) => Value::Int(*i),
             Some(any_value::Value::DoubleValue(f)) => Value::Float(*f),
             Some(any_value::Value::BytesValue(b)) => Value::Bytes(b.clone()),
-            Some(any_value::Value::ArrayValue(a)) => Value::List(a.values.iter().map(Value::from_any).collect()),
+            Some(any_value::Value::ArrayValue(a)) => {
+                Value::List(a.values.iter().map(Value::from_any).collect())
+            }
             Some(any_value::Value::KvlistValue(kv)) => Value::Map(map_from_kvs(&kv.values)),
             #[allow(unreachable_patterns)]
             Some(_) => Value::Nil,
@@ -149,7 +155,11 @@ impl Value {
             },
             J::String(s) => Value::Str(s.clone()),
             J::Array(a) => Value::List(a.iter().map(Value::from_json).collect()),
-            J::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
+            J::Object(o) => Value::Map(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -166,7 +176,11 @@ pub fn format_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     let s = format!("{f}");
     s
@@ -184,7 +198,12 @@ pub fn map_into_kvs(m: Vec<(String, Value)>) -> Vec<KeyValue> {
 
 pub fn map_from_kvs(kvs: &[KeyValue]) -> Vec<(String, Value)> {
     kvs.iter()
-        .map(|kv| (kv.key.clone(), kv.value.as_ref().map_or(Value::Nil, Value::from_any)))
+        .map(|kv| {
+            (
+                kv.key.clone(),
+                kv.value.as_ref().map_or(Value::Nil, Value::from_any),
+            )
+        })
         .collect()
 }
 
@@ -204,7 +223,9 @@ pub fn compare(l: &Value, op: CmpOp, r: &Value) -> bool {
         (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
         (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
         (Value::Bytes(a) | Value::Id(a), Value::Bytes(b) | Value::Id(b)) => Some(a.cmp(b)),
-        (Value::Time(a), Value::Time(b)) | (Value::Duration(a), Value::Duration(b)) => Some(a.cmp(b)),
+        (Value::Time(a), Value::Time(b)) | (Value::Duration(a), Value::Duration(b)) => {
+            Some(a.cmp(b))
+        }
         (Value::List(_), Value::List(_)) | (Value::Map(_), Value::Map(_)) => {
             let eq = deep_eq(l, r);
             return match op {
@@ -232,9 +253,13 @@ pub fn compare(l: &Value, op: CmpOp, r: &Value) -> bool {
 pub fn deep_eq(l: &Value, r: &Value) -> bool {
     match (l, r) {
         (Value::Map(a), Value::Map(b)) => {
-            a.len() == b.len() && a.iter().all(|(k, v)| Value::map_get(b, k).is_some_and(|w| deep_eq(v, w)))
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, v)| Value::map_get(b, k).is_some_and(|w| deep_eq(v, w)))
         }
-        (Value::List(a), Value::List(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| deep_eq(x, y)),
+        (Value::List(a), Value::List(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| deep_eq(x, y))
+        }
         _ => l == r,
     }
 }

@@ -39,7 +39,9 @@ fn load(name: &str) -> Option<J> {
 }
 
 fn uses_unimplemented(text: &str) -> bool {
-    funcs::NOT_IMPLEMENTED.iter().any(|f| text.contains(&format!("{f}(")))
+    funcs::NOT_IMPLEMENTED
+        .iter()
+        .any(|f| text.contains(&format!("{f}(")))
 }
 
 /// Sorts every `[{key, value}]` list by key so attribute order does not count.
@@ -67,7 +69,8 @@ fn parse_time(s: &str) -> i64 {
         Some((m, f)) => (format!("{m}Z"), f.to_owned()),
         None => (s.to_owned(), String::new()),
     };
-    let base = alloy_ottl::funcs::time::strptime(&main, "%Y-%m-%dT%H:%M:%S%z", None).expect("fixture time");
+    let base = alloy_ottl::funcs::time::strptime(&main, "%Y-%m-%dT%H:%M:%S%z", None)
+        .expect("fixture time");
     let nanos: i64 = if frac.is_empty() {
         0
     } else {
@@ -128,7 +131,12 @@ struct Tally {
 
 impl Tally {
     fn new(name: &'static str) -> Self {
-        Tally { name, passed: 0, skipped: Vec::new(), failed: Vec::new() }
+        Tally {
+            name,
+            passed: 0,
+            skipped: Vec::new(),
+            failed: Vec::new(),
+        }
     }
     fn record(&mut self, id: &str, r: Result<(), String>) {
         match r {
@@ -147,7 +155,12 @@ impl Tally {
         for s in &self.skipped {
             eprintln!("  skipped: {s}");
         }
-        assert!(self.failed.is_empty(), "{} failures:\n{}", self.name, self.failed.join("\n"));
+        assert!(
+            self.failed.is_empty(),
+            "{} failures:\n{}",
+            self.name,
+            self.failed.join("\n")
+        );
         assert!(self.passed > 0, "{}: nothing ran", self.name);
     }
 }
@@ -157,15 +170,24 @@ fn context_of(name: &str) -> Context {
 }
 
 /// Runs `statements` on the single record of a log fixture.
-fn run_log(fixture: &J, context: Context, statements: &[&str]) -> Result<(LogsData, Result<(), String>), String> {
-    let mut data: LogsData = serde_json::from_value(fixture.clone()).map_err(|e| format!("fixture: {e}"))?;
+fn run_log(
+    fixture: &J,
+    context: Context,
+    statements: &[&str],
+) -> Result<(LogsData, Result<(), String>), String> {
+    let mut data: LogsData =
+        serde_json::from_value(fixture.clone()).map_err(|e| format!("fixture: {e}"))?;
     let compiled = statements
         .iter()
         .map(|s| compile_statement(context, s).map_err(|d| format!("compile {s}: {d:?}")))
         .collect::<Result<Vec<_>, _>>()?;
     let mut result = Ok(());
     for st in &compiled {
-        let r = alloy_ottl::run::transform_logs(std::slice::from_ref(st), &mut data.resource_logs, &mut |e| Err(e));
+        let r = alloy_ottl::run::transform_logs(
+            &alloy_ottl::run::Group::new(context, vec![st.clone()]),
+            &mut data.resource_logs,
+            &mut |e| Err(e),
+        );
         if let Err(e) = r {
             result = Err(e.message);
             break;
@@ -175,11 +197,13 @@ fn run_log(fixture: &J, context: Context, statements: &[&str]) -> Result<(LogsDa
 }
 
 fn with_log<T>(fixture: &J, f: impl FnOnce(&TransformContext<'_>) -> T) -> Result<T, String> {
-    let mut data: LogsData = serde_json::from_value(fixture.clone()).map_err(|e| format!("fixture: {e}"))?;
+    let mut data: LogsData =
+        serde_json::from_value(fixture.clone()).map_err(|e| format!("fixture: {e}"))?;
     let rl = data.resource_logs.first_mut().ok_or("no resource")?;
     let sl = rl.scope_logs.first_mut().ok_or("no scope")?;
     let log = sl.log_records.first_mut().ok_or("no record")?;
-    let ctx = TransformContext::new(&mut rl.resource, Item::Log(log)).with_scope(&mut sl.scope, None);
+    let ctx =
+        TransformContext::new(&mut rl.resource, Item::Log(log)).with_scope(&mut sl.scope, None);
     Ok(f(&ctx))
 }
 
@@ -199,7 +223,11 @@ fn e2e_case(fixtures: &J, c: &J) -> Result<(), String> {
         let mut want = want.clone();
         canon(&mut want);
         let got_j = anyvalue_json(got);
-        return if got_j == want { Ok(()) } else { Err(format!("got {got_j}, want {want}")) };
+        return if got_j == want {
+            Ok(())
+        } else {
+            Err(format!("got {got_j}, want {want}"))
+        };
     }
     let statements: Vec<&str> = match (&c["statement"], &c["statements"]) {
         (J::String(s), _) => vec![s.as_str()],
@@ -216,8 +244,8 @@ fn e2e_case(fixtures: &J, c: &J) -> Result<(), String> {
                 (_, Err(e)) => return Err(e),
                 (_, Ok(())) => {}
             }
-            let mut want_data: LogsData =
-                serde_json::from_value(c["expected_otlp_json"].clone()).map_err(|e| format!("expected: {e}"))?;
+            let mut want_data: LogsData = serde_json::from_value(c["expected_otlp_json"].clone())
+                .map_err(|e| format!("expected: {e}"))?;
             if c["error"].is_string() {
                 want_data = serde_json::from_value(fixture.clone()).map_err(|e| e.to_string())?;
             }
@@ -234,10 +262,17 @@ fn e2e_case(fixtures: &J, c: &J) -> Result<(), String> {
                 .map(|s| compile_statement(context, s).map_err(|d| format!("{d:?}")))
                 .collect::<Result<Vec<_>, _>>()?;
             let (mut data, expected): (TracesData, J) = if context == Context::Span {
-                (serde_json::from_value(fixture.clone()).map_err(|e| e.to_string())?, c["expected_otlp_json"].clone())
+                (
+                    serde_json::from_value(fixture.clone()).map_err(|e| e.to_string())?,
+                    c["expected_otlp_json"].clone(),
+                )
             } else {
-                let event: span::Event = serde_json::from_value(fixture.clone()).map_err(|e| e.to_string())?;
-                let span = Span { events: vec![event], ..Default::default() };
+                let event: span::Event =
+                    serde_json::from_value(fixture.clone()).map_err(|e| e.to_string())?;
+                let span = Span {
+                    events: vec![event],
+                    ..Default::default()
+                };
                 let data = TracesData {
                     resource_spans: vec![opentelemetry_proto::tonic::trace::v1::ResourceSpans {
                         scope_spans: vec![opentelemetry_proto::tonic::trace::v1::ScopeSpans {
@@ -249,11 +284,17 @@ fn e2e_case(fixtures: &J, c: &J) -> Result<(), String> {
                 };
                 (data, c["expected_otlp_json"].clone())
             };
-            alloy_ottl::run::transform_traces(&compiled, &mut data.resource_spans, &mut |e| Err(e)).map_err(|e| e.message)?;
+            alloy_ottl::run::transform_traces(
+                &alloy_ottl::run::Group::new(context, compiled),
+                &mut data.resource_spans,
+                &mut |e| Err(e),
+            )
+            .map_err(|e| e.message)?;
             let mut got = if context == Context::Span {
                 serde_json::to_value(&data).map_err(|e| e.to_string())?
             } else {
-                serde_json::to_value(&data.resource_spans[0].scope_spans[0].spans[0].events[0]).map_err(|e| e.to_string())?
+                serde_json::to_value(&data.resource_spans[0].scope_spans[0].spans[0].events[0])
+                    .map_err(|e| e.to_string())?
             };
             let mut want = if context == Context::Span {
                 let d: TracesData = serde_json::from_value(expected).map_err(|e| e.to_string())?;
@@ -305,7 +346,11 @@ fn literal(j: &J) -> String {
 /// Builds `Name(args...)` where literal-kind parameters get literal text and
 /// every other argument is read from the cache (so any typed value can be
 /// passed).
-fn call_text(f: &funcs::FuncSpec, c: &J, cache: &mut Vec<(String, Value)>) -> Result<String, String> {
+fn call_text(
+    f: &funcs::FuncSpec,
+    c: &J,
+    cache: &mut Vec<(String, Value)>,
+) -> Result<String, String> {
     let mut parts = Vec::new();
     let arg = |p: &funcs::Param, j: &J, cache: &mut Vec<(String, Value)>| -> String {
         match p.kind {
@@ -354,12 +399,20 @@ fn call_text(f: &funcs::FuncSpec, c: &J, cache: &mut Vec<(String, Value)>) -> Re
 fn unit_case(f: &'static funcs::FuncSpec, c: &J) -> Result<(), String> {
     let mut cache = Vec::new();
     let call = call_text(f, c, &mut cache)?;
-    let statement = if f.editor { call.clone() } else { format!("set(cache[\"result\"], {call})") };
+    let statement = if f.editor {
+        call.clone()
+    } else {
+        format!("set(cache[\"result\"], {call})")
+    };
     let want_error = c["result"].get("error").cloned();
     let compiled = match compile_statement(Context::Log, &statement) {
         Ok(s) => s,
         Err(d) => {
-            let msg = d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; ");
+            let msg = d
+                .iter()
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
             return match want_error {
                 Some(J::Bool(true)) => Ok(()),
                 Some(J::String(s)) if msg.contains(&s) => Ok(()),
@@ -384,12 +437,16 @@ fn unit_case(f: &'static funcs::FuncSpec, c: &J) -> Result<(), String> {
     let unordered = c["compare"].as_str() == Some("unordered");
     let (got, want) = if f.editor {
         (
-            Value::map_get(&ctx.cache, "a0").cloned().unwrap_or_default(),
+            Value::map_get(&ctx.cache, "a0")
+                .cloned()
+                .unwrap_or_default(),
             typed(&c["target_after"]),
         )
     } else {
         (
-            Value::map_get(&ctx.cache, "result").cloned().unwrap_or_default(),
+            Value::map_get(&ctx.cache, "result")
+                .cloned()
+                .unwrap_or_default(),
             typed(&c["result"]),
         )
     };
@@ -404,7 +461,12 @@ fn unit_case(f: &'static funcs::FuncSpec, c: &J) -> Result<(), String> {
 fn apply_changes(fixture: &J, changes: &J) -> Result<J, String> {
     let mut j = fixture.clone();
     for ch in changes.as_array().ok_or("changes")? {
-        let path: Vec<&str> = ch["path"].as_array().ok_or("path")?.iter().filter_map(J::as_str).collect();
+        let path: Vec<&str> = ch["path"]
+            .as_array()
+            .ok_or("path")?
+            .iter()
+            .filter_map(J::as_str)
+            .collect();
         let rl = &mut j["resourceLogs"][0];
         let target = match path.first().copied() {
             Some("resource") => &mut rl["resource"],
@@ -426,7 +488,11 @@ fn apply_changes(fixture: &J, changes: &J) -> Result<J, String> {
                 }
             }
             Some([field]) => {
-                let field = if *field == "body" { "body".to_owned() } else { (*field).to_owned() };
+                let field = if *field == "body" {
+                    "body".to_owned()
+                } else {
+                    (*field).to_owned()
+                };
                 let obj = target.as_object_mut().ok_or("record")?;
                 if ch["op"] == "set" {
                     obj.insert(field, ch["value"].clone());
@@ -446,7 +512,9 @@ fn e2e_derived_case(fixtures: &J, c: &J) -> Result<(), String> {
         let v = compile_value(Context::Log, expr).map_err(|d| format!("{d:?}"))?;
         let got = with_log(fixture, |ctx| v.eval(ctx))?.map_err(|e| e.message)?;
         let want = typed(&c["result"]);
-        return if same(&got, &want, false) || anyvalue_json(got.clone()) == anyvalue_json(want.clone()) {
+        return if same(&got, &want, false)
+            || anyvalue_json(got.clone()) == anyvalue_json(want.clone())
+        {
             Ok(())
         } else {
             Err(format!("{expr}: got {got:?}, want {want:?}"))
@@ -455,12 +523,17 @@ fn e2e_derived_case(fixtures: &J, c: &J) -> Result<(), String> {
     if let Some(cond) = c["condition"].as_str() {
         let cc = compile_condition(Context::Log, cond).map_err(|d| format!("{d:?}"))?;
         let got = with_log(fixture, |ctx| cc.eval(ctx))?.map_err(|e| e.message)?;
-        return if J::Bool(got) == c["result"] { Ok(()) } else { Err(format!("{cond}: got {got}")) };
+        return if J::Bool(got) == c["result"] {
+            Ok(())
+        } else {
+            Err(format!("{cond}: got {got}"))
+        };
     }
     let statement = c["statement"].as_str().ok_or("statement")?;
     let (data, result) = run_log(fixture, Context::Log, &[statement])?;
     result?;
-    let want: LogsData = serde_json::from_value(apply_changes(fixture, &c["expected_changes"])?).map_err(|e| e.to_string())?;
+    let want: LogsData = serde_json::from_value(apply_changes(fixture, &c["expected_changes"])?)
+        .map_err(|e| e.to_string())?;
     let (g, w) = (logs_json(&data), logs_json(&want));
     if g == w {
         Ok(())
@@ -471,20 +544,27 @@ fn e2e_derived_case(fixtures: &J, c: &J) -> Result<(), String> {
 
 #[test]
 fn functions() {
-    let Some(doc) = load("functions.json") else { return };
+    let Some(doc) = load("functions.json") else {
+        return;
+    };
     let Some(e2e) = load("e2e.json") else { return };
     let fixtures = &e2e["fixtures"];
     let mut tally = Tally::new("ottl functions");
     for f in doc["functions"].as_array().expect("functions") {
         let name = f["name"].as_str().expect("name");
-        let spec = funcs::lookup(name).unwrap_or_else(|| panic!("function {name} missing from the table"));
+        let spec =
+            funcs::lookup(name).unwrap_or_else(|| panic!("function {name} missing from the table"));
         for (i, c) in f["cases"].as_array().into_iter().flatten().enumerate() {
             let id = format!("{name}#{i}");
             if !funcs::is_implemented(spec) || uses_unimplemented(&c.to_string()) {
                 tally.skipped.push(id);
                 continue;
             }
-            let r = if c.get("args").is_some() { unit_case(spec, c) } else { e2e_derived_case(fixtures, c) };
+            let r = if c.get("args").is_some() {
+                unit_case(spec, c)
+            } else {
+                e2e_derived_case(fixtures, c)
+            };
             tally.record(&id, r);
         }
     }
@@ -493,11 +573,18 @@ fn functions() {
 
 #[test]
 fn every_function_of_the_conformance_table_has_a_matching_signature() {
-    let Some(doc) = load("functions.json") else { return };
+    let Some(doc) = load("functions.json") else {
+        return;
+    };
     for f in doc["functions"].as_array().expect("functions") {
         let name = f["name"].as_str().expect("name");
         let spec = funcs::lookup(name).unwrap_or_else(|| panic!("{name} missing"));
-        let params: Vec<&str> = f["params"].as_array().expect("params").iter().filter_map(|p| p["go_field"].as_str()).collect();
+        let params: Vec<&str> = f["params"]
+            .as_array()
+            .expect("params")
+            .iter()
+            .filter_map(|p| p["go_field"].as_str())
+            .collect();
         let ours: Vec<&str> = spec.params.iter().map(|p| p.go_field).collect();
         assert_eq!(params, ours, "{name}");
     }

@@ -2,3 +2,6 @@
 
 pub mod attributes;
 pub mod batch;
+pub mod filter;
+pub mod ottl_common;
+pub mod transform;

@@ -8,7 +8,9 @@ use crate::value::{deep_eq, format_float, Value};
 type R = ExecResult<Value>;
 
 fn not_implemented(name: &str) -> R {
-    Err(format!("{name} is not implemented by this OTTL implementation"))
+    Err(format!(
+        "{name} is not implemented by this OTTL implementation"
+    ))
 }
 
 pub fn convertattributestoelementsxml(_: &mut CallCtx) -> R {
@@ -66,7 +68,10 @@ pub fn string(c: &mut CallCtx) -> R {
 }
 
 pub fn coalesce(c: &mut CallCtx) -> R {
-    Ok(c.list(0)?.into_iter().find(|v| *v != Value::Nil).unwrap_or(Value::Nil))
+    Ok(c.list(0)?
+        .into_iter()
+        .find(|v| *v != Value::Nil)
+        .unwrap_or(Value::Nil))
 }
 
 pub fn concat(c: &mut CallCtx) -> R {
@@ -82,7 +87,9 @@ pub fn concat(c: &mut CallCtx) -> R {
 pub fn containsvalue(c: &mut CallCtx) -> R {
     let l = c.slice(0)?;
     let item = c.get(1)?;
-    Ok(Value::Bool(l.iter().any(|v| deep_eq(v, &item) || num_eq(v, &item))))
+    Ok(Value::Bool(
+        l.iter().any(|v| deep_eq(v, &item) || num_eq(v, &item)),
+    ))
 }
 
 fn num_eq(a: &Value, b: &Value) -> bool {
@@ -103,12 +110,17 @@ fn split_words(s: &str) -> Vec<String> {
             }
             continue;
         }
-        let prev = if i > 0 { chars.get(i - 1).copied() } else { None };
+        let prev = if i > 0 {
+            chars.get(i - 1).copied()
+        } else {
+            None
+        };
         let next = chars.get(i + 1).copied();
         let boundary = ch.is_uppercase()
             && !cur.is_empty()
             && (prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
-                || next.is_some_and(|n| n.is_lowercase()) && prev.is_some_and(|p| p.is_uppercase()));
+                || next.is_some_and(|n| n.is_lowercase())
+                    && prev.is_some_and(|p| p.is_uppercase()));
         if boundary {
             words.push(std::mem::take(&mut cur));
         }
@@ -121,7 +133,11 @@ fn split_words(s: &str) -> Vec<String> {
 }
 
 fn to_snake(s: &str) -> String {
-    split_words(s).iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join("_")
+    split_words(s)
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 fn to_camel(s: &str) -> String {
     split_words(s)
@@ -144,7 +160,11 @@ pub fn convertcase(c: &mut CallCtx) -> R {
         "upper" => s.to_uppercase(),
         "snake" => to_snake(&s),
         "camel" => to_camel(&s),
-        other => return Err(format!("invalid case: {other}, allowed cases are: lower, upper, snake, camel")),
+        other => {
+            return Err(format!(
+                "invalid case: {other}, allowed cases are: lower, upper, snake, camel"
+            ))
+        }
     }))
 }
 pub fn tolowercase(c: &mut CallCtx) -> R {
@@ -256,7 +276,11 @@ pub fn format(c: &mut CallCtx) -> R {
             ('q', Value::Str(s)) => format!("{s:?}"),
             ('t', Value::Bool(b)) => b.to_string(),
             ('s' | 'v', v) => v.to_display_string().unwrap_or_else(|| "<nil>".into()),
-            (verb, v) => format!("%!{verb}({}={})", v.type_name(), v.to_display_string().unwrap_or_default()),
+            (verb, v) => format!(
+                "%!{verb}({}={})",
+                v.type_name(),
+                v.to_display_string().unwrap_or_default()
+            ),
         };
         let body = match (verb, prec) {
             ('s', Some(p)) => body.chars().take(p).collect(),
@@ -270,7 +294,9 @@ pub fn format(c: &mut CallCtx) -> R {
                 out.push_str(&body);
                 out.push_str(&" ".repeat(pad));
             } else if flags.contains('0') && matches!(verb, 'd' | 'f' | 'x' | 'X' | 'e') {
-                let (sign, digits) = body.strip_prefix('-').map_or(("", body.as_str()), |d| ("-", d));
+                let (sign, digits) = body
+                    .strip_prefix('-')
+                    .map_or(("", body.as_str()), |d| ("-", d));
                 out.push_str(sign);
                 out.push_str(&"0".repeat(pad));
                 out.push_str(digits);
@@ -305,14 +331,24 @@ pub fn hex(c: &mut CallCtx) -> R {
 pub fn index(c: &mut CallCtx) -> R {
     match c.get(0)? {
         Value::Str(s) => match c.get(1)? {
-            Value::Str(needle) => Ok(Value::Int(s.find(&needle).map_or(-1, |byte| s[..byte].chars().count() as i64))),
+            Value::Str(needle) => Ok(Value::Int(
+                s.find(&needle)
+                    .map_or(-1, |byte| s[..byte].chars().count() as i64),
+            )),
             _ => Err("invalid value type for Index function, value must be a string".into()),
         },
         Value::List(l) => {
             let item = c.get(1)?;
-            Ok(Value::Int(l.iter().position(|v| deep_eq(v, &item)).map_or(-1, |i| i as i64)))
+            Ok(Value::Int(
+                l.iter()
+                    .position(|v| deep_eq(v, &item))
+                    .map_or(-1, |i| i as i64),
+            ))
         }
-        other => Err(format!("expected pcommon.Slice but got {}", other.type_name())),
+        other => Err(format!(
+            "expected pcommon.Slice but got {}",
+            other.type_name()
+        )),
     }
 }
 
@@ -336,11 +372,15 @@ pub fn isstring(c: &mut CallCtx) -> R {
 }
 pub fn ismatch(c: &mut CallCtx) -> R {
     let re = regex(&c.string(1)?)?;
-    Ok(Value::Bool(c.string_like(0)?.is_some_and(|s| re.is_match(&s))))
+    Ok(Value::Bool(
+        c.string_like(0)?.is_some_and(|s| re.is_match(&s)),
+    ))
 }
 pub fn isrootspan(c: &mut CallCtx) -> R {
     match c.transform_context().span() {
-        Some(s) => Ok(Value::Bool(s.parent_span_id.is_empty() || s.parent_span_id.iter().all(|b| *b == 0))),
+        Some(s) => Ok(Value::Bool(
+            s.parent_span_id.is_empty() || s.parent_span_id.iter().all(|b| *b == 0),
+        )),
         None => Err("IsRootSpan is only available in the span and spanevent contexts".into()),
     }
 }
@@ -362,7 +402,11 @@ pub fn isincidr(c: &mut CallCtx) -> R {
     let Ok(addr) = ip.parse::<std::net::IpAddr>() else {
         return Ok(Value::Bool(false));
     };
-    Ok(Value::Bool(parsed.iter().any(|(net, bits)| cidr_contains(*net, *bits, addr))))
+    Ok(Value::Bool(
+        parsed
+            .iter()
+            .any(|(net, bits)| cidr_contains(*net, *bits, addr)),
+    ))
 }
 
 fn parse_cidr(s: &str) -> Option<(std::net::IpAddr, u8)> {
@@ -377,11 +421,19 @@ fn cidr_contains(net: std::net::IpAddr, bits: u8, ip: std::net::IpAddr) -> bool 
     use std::net::IpAddr::*;
     match (net, ip) {
         (V4(n), V4(i)) => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits as u32) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits as u32)
+            };
             u32::from(n) & mask == u32::from(i) & mask
         }
         (V6(n), V6(i)) => {
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits as u32) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits as u32)
+            };
             u128::from(n) & mask == u128::from(i) & mask
         }
         _ => false,
@@ -393,7 +445,9 @@ pub fn isvalidluhn(c: &mut CallCtx) -> R {
         return Err("invalid input for IsValidLuhn: nil".into());
     };
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("invalid input for IsValidLuhn: {s} is not a number"));
+        return Err(format!(
+            "invalid input for IsValidLuhn: {s} is not a number"
+        ));
     }
     let mut sum = 0u32;
     for (i, b) in s.bytes().rev().enumerate() {
@@ -410,7 +464,9 @@ pub fn isvalidluhn(c: &mut CallCtx) -> R {
 }
 
 pub fn keys(c: &mut CallCtx) -> R {
-    Ok(Value::List(c.map(0)?.into_iter().map(|(k, _)| Value::Str(k)).collect()))
+    Ok(Value::List(
+        c.map(0)?.into_iter().map(|(k, _)| Value::Str(k)).collect(),
+    ))
 }
 pub fn values(c: &mut CallCtx) -> R {
     Ok(Value::List(c.map(0)?.into_iter().map(|(_, v)| v).collect()))
@@ -429,14 +485,19 @@ pub fn len(c: &mut CallCtx) -> R {
 pub fn log(c: &mut CallCtx) -> R {
     match c.float_like(0)? {
         None => Err("invalid value for Log: nil".into()),
-        Some(f) if f <= 0.0 => Err(format!("invalid value for Log: {} must be greater than zero", format_float(f))),
+        Some(f) if f <= 0.0 => Err(format!(
+            "invalid value for Log: {} must be greater than zero",
+            format_float(f)
+        )),
         Some(f) => Ok(Value::Float(f.ln())),
     }
 }
 
 pub fn murmur3hash(c: &mut CallCtx) -> R {
     let s = c.string(0)?;
-    Ok(Value::Str(hex::encode(murmur3_32(s.as_bytes(), 0).to_le_bytes())))
+    Ok(Value::Str(hex::encode(
+        murmur3_32(s.as_bytes(), 0).to_le_bytes(),
+    )))
 }
 
 fn murmur3_32(data: &[u8], seed: u32) -> u32 {
@@ -494,8 +555,13 @@ pub fn parseint(c: &mut CallCtx) -> R {
     } else {
         (base as u32, body)
     };
-    let digits = if base == 0 { digits.replace('_', "") } else { digits.to_owned() };
-    let v = i128::from_str_radix(&digits, radix).map_err(|e| format!("strconv.ParseInt: parsing {s:?}: {e}"))?;
+    let digits = if base == 0 {
+        digits.replace('_', "")
+    } else {
+        digits.to_owned()
+    };
+    let v = i128::from_str_radix(&digits, radix)
+        .map_err(|e| format!("strconv.ParseInt: parsing {s:?}: {e}"))?;
     let v = if neg { -v } else { v };
     i64::try_from(v)
         .map(Value::Int)
@@ -504,7 +570,8 @@ pub fn parseint(c: &mut CallCtx) -> R {
 
 pub fn parsejson(c: &mut CallCtx) -> R {
     let s = c.string(0)?;
-    let j: serde_json::Value = serde_json::from_str(&s).map_err(|e| format!("could not parse JSON: {e}"))?;
+    let j: serde_json::Value =
+        serde_json::from_str(&s).map_err(|e| format!("could not parse JSON: {e}"))?;
     fn conv(j: &serde_json::Value) -> Value {
         use serde_json::Value as J;
         match j {
@@ -519,7 +586,10 @@ pub fn parsejson(c: &mut CallCtx) -> R {
     }
     match &j {
         serde_json::Value::Object(_) | serde_json::Value::Array(_) => Ok(conv(&j)),
-        _ => Err(format!("could not convert parsed value of type {} into map or slice", json_kind(&j))),
+        _ => Err(format!(
+            "could not convert parsed value of type {} into map or slice",
+            json_kind(&j)
+        )),
     }
 }
 
@@ -562,7 +632,9 @@ fn split_quoted(s: &str, delim: &str) -> Vec<String> {
 
 fn unquote_pair(s: &str) -> String {
     let t = s.trim();
-    if t.len() >= 2 && ((t.starts_with('"') && t.ends_with('"')) || (t.starts_with('\'') && t.ends_with('\''))) {
+    if t.len() >= 2
+        && ((t.starts_with('"') && t.ends_with('"')) || (t.starts_with('\'') && t.ends_with('\'')))
+    {
         t[1..t.len() - 1].to_owned()
     } else {
         t.to_owned()
@@ -574,7 +646,9 @@ pub fn parsekeyvalue(c: &mut CallCtx) -> R {
     let delim = c.opt_string(1)?.unwrap_or_else(|| "=".into());
     let pair = c.opt_string(2)?.unwrap_or_else(|| " ".into());
     if delim == pair {
-        return Err(format!("pair delimiter \"{pair}\" cannot be equal to delimiter \"{delim}\""));
+        return Err(format!(
+            "pair delimiter \"{pair}\" cannot be equal to delimiter \"{delim}\""
+        ));
     }
     if s.is_empty() {
         return Err("cannot parse from empty string".into());
@@ -629,7 +703,9 @@ pub fn parsecsv(c: &mut CallCtx) -> R {
     let mode = c.opt_string(4)?.unwrap_or_else(|| "strict".into());
     let mut dchars = delim.chars();
     let (Some(d), None) = (dchars.next(), dchars.next()) else {
-        return Err(format!("invalid delimiter: {delim:?}, must be a single character"));
+        return Err(format!(
+            "invalid delimiter: {delim:?}, must be a single character"
+        ));
     };
     if header.is_empty() {
         return Err("headers must not be an empty string".into());
@@ -686,7 +762,9 @@ fn csv_fields(s: &str, d: char, lazy: bool) -> ExecResult<Vec<String>> {
                 None => {}
                 Some(ch) if *ch == d => {}
                 Some(_) if lazy => {}
-                Some(_) => return Err("parse error: extraneous or missing \" in quoted-field".into()),
+                Some(_) => {
+                    return Err("parse error: extraneous or missing \" in quoted-field".into())
+                }
             }
         }
         match chars.next() {
@@ -735,7 +813,11 @@ pub fn parseseverity(c: &mut CallCtx) -> R {
                         "3xx" => (300, 399),
                         "4xx" => (400, 499),
                         "5xx" => (500, 599),
-                        other => return Err(format!("invalid severity mapping criteria: unknown range placeholder {other}")),
+                        other => {
+                            return Err(format!(
+                            "invalid severity mapping criteria: unknown range placeholder {other}"
+                        ))
+                        }
                     },
                     Value::Map(r) => {
                         let get = |k: &str| match Value::map_get(r, k) {
@@ -743,8 +825,12 @@ pub fn parseseverity(c: &mut CallCtx) -> R {
                             Some(Value::Float(f)) => Some(*f as i64),
                             _ => None,
                         };
-                        let min = get("min").ok_or("invalid severity mapping criteria: range must have a min value")?;
-                        let max = get("max").ok_or("invalid severity mapping criteria: range must have a max value")?;
+                        let min = get("min").ok_or(
+                            "invalid severity mapping criteria: range must have a min value",
+                        )?;
+                        let max = get("max").ok_or(
+                            "invalid severity mapping criteria: range must have a max value",
+                        )?;
                         (min, max)
                     }
                     _ => return Err("invalid severity mapping criteria: invalid range".into()),
@@ -783,8 +869,16 @@ pub fn profileid(c: &mut CallCtx) -> R {
 
 pub fn slicetomap(c: &mut CallCtx) -> R {
     let l = c.slice(0)?;
-    let key_path: Vec<String> = c.list(1)?.into_iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
-    let value_path: Vec<String> = c.list(2)?.into_iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    let key_path: Vec<String> = c
+        .list(1)?
+        .into_iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    let value_path: Vec<String> = c
+        .list(2)?
+        .into_iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
     let walk = |v: &Value, path: &[String]| -> Option<Value> {
         let mut cur = v;
         for p in path {
@@ -802,7 +896,12 @@ pub fn slicetomap(c: &mut CallCtx) -> R {
         } else {
             match walk(item, &key_path) {
                 Some(Value::Str(s)) => s,
-                Some(other) => return Err(format!("provided key path resolved to a non-string value: {}", other.type_name())),
+                Some(other) => {
+                    return Err(format!(
+                        "provided key path resolved to a non-string value: {}",
+                        other.type_name()
+                    ))
+                }
                 None => return Err("could not find key path in slice element".into()),
             }
         };
@@ -819,7 +918,9 @@ pub fn slicetomap(c: &mut CallCtx) -> R {
 pub fn sort(c: &mut CallCtx) -> R {
     let order = c.opt_string(1)?.unwrap_or_else(|| "asc".into());
     if order != "asc" && order != "desc" {
-        return Err(format!("invalid arguments: {order}. Order should be either \"asc\" or \"desc\""));
+        return Err(format!(
+            "invalid arguments: {order}. Order should be either \"asc\" or \"desc\""
+        ));
     }
     let mut l = match c.get(0)? {
         Value::List(l) => l,
@@ -852,7 +953,9 @@ pub fn split(c: &mut CallCtx) -> R {
     let s = c.string(0)?;
     let d = c.string(1)?;
     if d.is_empty() {
-        return Ok(Value::List(s.chars().map(|ch| Value::Str(ch.to_string())).collect()));
+        return Ok(Value::List(
+            s.chars().map(|ch| Value::Str(ch.to_string())).collect(),
+        ));
     }
     Ok(Value::List(s.split(d.as_str()).map(Value::str).collect()))
 }
@@ -862,10 +965,14 @@ pub fn substring(c: &mut CallCtx) -> R {
     let start = c.int(1)?;
     let length = c.int(2)?;
     if start < 0 {
-        return Err(format!("invalid start for substring function, {start} cannot be negative"));
+        return Err(format!(
+            "invalid start for substring function, {start} cannot be negative"
+        ));
     }
     if length <= 0 {
-        return Err(format!("invalid length for substring function, {length} cannot be negative or zero"));
+        return Err(format!(
+            "invalid length for substring function, {length} cannot be negative or zero"
+        ));
     }
     let end = start + length;
     if end as usize > s.len() {
@@ -887,12 +994,16 @@ pub fn trim(c: &mut CallCtx) -> R {
 pub fn trimprefix(c: &mut CallCtx) -> R {
     let s = c.string(0)?;
     let p = c.string(1)?;
-    Ok(Value::Str(s.strip_prefix(p.as_str()).unwrap_or(&s).to_owned()))
+    Ok(Value::Str(
+        s.strip_prefix(p.as_str()).unwrap_or(&s).to_owned(),
+    ))
 }
 pub fn trimsuffix(c: &mut CallCtx) -> R {
     let s = c.string(0)?;
     let p = c.string(1)?;
-    Ok(Value::Str(s.strip_suffix(p.as_str()).unwrap_or(&s).to_owned()))
+    Ok(Value::Str(
+        s.strip_suffix(p.as_str()).unwrap_or(&s).to_owned(),
+    ))
 }
 
 /// URL parsing into `url.*` semantic-convention keys.
@@ -923,13 +1034,23 @@ pub fn url(c: &mut CallCtx) -> R {
         None => (None, authority),
     };
     let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => (h, Some(p)),
+        Some((h, p))
+            if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') =>
+        {
+            (h, Some(p))
+        }
         _ => (hostport, None),
     };
-    out.push(("url.domain".into(), Value::str(host.trim_start_matches('[').trim_end_matches(']'))));
+    out.push((
+        "url.domain".into(),
+        Value::str(host.trim_start_matches('[').trim_end_matches(']')),
+    ));
     out.push(("url.path".into(), Value::str(path)));
     if let Some(p) = port {
-        out.push(("url.port".into(), Value::Int(p.parse().map_err(|_| "invalid port")?)));
+        out.push((
+            "url.port".into(),
+            Value::Int(p.parse().map_err(|_| "invalid port")?),
+        ));
     }
     if let Some(u) = userinfo {
         out.push(("url.user_info".into(), Value::str(u)));
@@ -963,7 +1084,14 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 
 fn uuid_string(b: &[u8; 16]) -> String {
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 pub fn uuid(_: &mut CallCtx) -> R {

@@ -21,7 +21,9 @@ pub(crate) fn regex(pattern: &str) -> ExecResult<Regex> {
         if let Some(r) = cache.get(pattern) {
             return Ok(r.clone());
         }
-        let r = Regex::new(pattern).map_err(|e| format!("the regex pattern supplied to the function is not a valid pattern: {e}"))?;
+        let r = Regex::new(pattern).map_err(|e| {
+            format!("the regex pattern supplied to the function is not a valid pattern: {e}")
+        })?;
         if cache.len() >= 512 {
             cache.clear();
         }
@@ -87,7 +89,9 @@ pub fn set(c: &mut CallCtx) -> R {
 
 pub fn append(c: &mut CallCtx) -> R {
     if !c.has(1) && !c.has(2) {
-        return Err("at least one of the optional arguments ('value' or 'values') must be provided".into());
+        return Err(
+            "at least one of the optional arguments ('value' or 'values') must be provided".into(),
+        );
     }
     let mut out = match c.get(0)? {
         Value::Nil => Vec::new(),
@@ -113,7 +117,9 @@ pub fn delete_index(c: &mut CallCtx) -> R {
     }
     let end = c.opt_int(2)?.unwrap_or(start + 1);
     if end < start {
-        return Err(format!("endIndex {end} cannot be less than startIndex {start}"));
+        return Err(format!(
+            "endIndex {end} cannot be less than startIndex {start}"
+        ));
     }
     if end > len {
         return Err(format!("deletion range [{start}:{end}] out of bounds"));
@@ -129,7 +135,10 @@ fn target_map(c: &CallCtx) -> ExecResult<Option<Vec<(String, Value)>>> {
     match c.get(0)? {
         Value::Nil => Ok(None),
         Value::Map(m) => Ok(Some(m)),
-        other => Err(format!("expected pcommon.Map but got {}", other.type_name())),
+        other => Err(format!(
+            "expected pcommon.Map but got {}",
+            other.type_name()
+        )),
     }
 }
 
@@ -182,9 +191,15 @@ pub fn keep_matching_keys(c: &mut CallCtx) -> R {
 pub fn limit(c: &mut CallCtx) -> R {
     let limit = c.int(1)?;
     if limit < 0 {
-        return Err(format!("invalid limit for limit function, {limit} cannot be negative"));
+        return Err(format!(
+            "invalid limit for limit function, {limit} cannot be negative"
+        ));
     }
-    let prio: Vec<String> = c.list(2)?.into_iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    let prio: Vec<String> = c
+        .list(2)?
+        .into_iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
     let Some(m) = target_map(c)? else { return DONE };
     if m.len() as i64 <= limit {
         return DONE;
@@ -211,7 +226,12 @@ pub fn limit(c: &mut CallCtx) -> R {
             n += 1;
         }
     }
-    let out = m.into_iter().zip(keep).filter(|(_, k)| *k).map(|(e, _)| e).collect();
+    let out = m
+        .into_iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(e, _)| e)
+        .collect();
     c.set(0, Value::Map(out))?;
     DONE
 }
@@ -220,7 +240,9 @@ pub fn merge_maps(c: &mut CallCtx) -> R {
     let source = c.map(1)?;
     let strategy = c.string(2)?;
     if !matches!(strategy.as_str(), "insert" | "update" | "upsert") {
-        return Err(format!("invalid value for strategy, {strategy}, must be 'insert', 'update' or 'upsert'"));
+        return Err(format!(
+            "invalid value for strategy, {strategy}, must be 'insert', 'update' or 'upsert'"
+        ));
     }
     let mut m = target_map(c)?.unwrap_or_default();
     for (k, v) in source {
@@ -247,7 +269,13 @@ fn finish_replacement(c: &CallCtx, fn_idx: usize, replacement: String) -> ExecRe
     }
 }
 
-fn regex_replace(c: &CallCtx, re: &Regex, s: &str, replacement: &str, fn_idx: usize) -> ExecResult<String> {
+fn regex_replace(
+    c: &CallCtx,
+    re: &Regex,
+    s: &str,
+    replacement: &str,
+    fn_idx: usize,
+) -> ExecResult<String> {
     if c.func(fn_idx).is_none() {
         return Ok(re.replace_all(s, replacement).into_owned());
     }
@@ -292,7 +320,9 @@ pub fn replace_match(c: &mut CallCtx) -> R {
 pub fn replace_all_matches(c: &mut CallCtx) -> R {
     let g = glob(&c.string(1)?)?;
     let replacement = c.string(2)?;
-    let Some(mut m) = target_map(c)? else { return DONE };
+    let Some(mut m) = target_map(c)? else {
+        return DONE;
+    };
     for (_, v) in m.iter_mut() {
         if let Value::Str(s) = v {
             if g.is_match(s) {
@@ -314,7 +344,9 @@ pub fn replace_all_patterns(c: &mut CallCtx) -> R {
         "value" => {
             for (k, v) in m {
                 let v = match v {
-                    Value::Str(s) if re.is_match(&s) => Value::Str(regex_replace(c, &re, &s, &replacement, 4)?),
+                    Value::Str(s) if re.is_match(&s) => {
+                        Value::Str(regex_replace(c, &re, &s, &replacement, 4)?)
+                    }
                     v => v,
                 };
                 out.push((k, v));
@@ -322,11 +354,19 @@ pub fn replace_all_patterns(c: &mut CallCtx) -> R {
         }
         "key" => {
             for (k, v) in m {
-                let k = if re.is_match(&k) { regex_replace(c, &re, &k, &replacement, 4)? } else { k };
+                let k = if re.is_match(&k) {
+                    regex_replace(c, &re, &k, &replacement, 4)?
+                } else {
+                    k
+                };
                 Value::map_put(&mut out, &k, v);
             }
         }
-        other => return Err(format!("invalid mode {other}, must be either 'key' or 'value'")),
+        other => {
+            return Err(format!(
+                "invalid mode {other}, must be either 'key' or 'value'"
+            ))
+        }
     }
     c.set(0, Value::Map(out))?;
     DONE
@@ -335,10 +375,14 @@ pub fn replace_all_patterns(c: &mut CallCtx) -> R {
 pub fn truncate_all(c: &mut CallCtx) -> R {
     let limit = c.int(1)?;
     if limit < 0 {
-        return Err(format!("invalid limit for truncate_all function, {limit} cannot be negative"));
+        return Err(format!(
+            "invalid limit for truncate_all function, {limit} cannot be negative"
+        ));
     }
     let utf8_safe = if c.has(2) { c.boolean(2)? } else { false };
-    let Some(mut m) = target_map(c)? else { return DONE };
+    let Some(mut m) = target_map(c)? else {
+        return DONE;
+    };
     let mut changed = false;
     for (_, v) in m.iter_mut() {
         if let Value::Str(s) = v {
@@ -375,16 +419,31 @@ fn put_resolving(out: &mut Vec<(String, Value)>, key: String, v: Value, resolve:
     Value::map_put(out, &key, v);
 }
 
-fn flatten_into(out: &mut Vec<(String, Value)>, m: Vec<(String, Value)>, prefix: &str, depth: i64, max: i64, resolve: bool) {
+fn flatten_into(
+    out: &mut Vec<(String, Value)>,
+    m: Vec<(String, Value)>,
+    prefix: &str,
+    depth: i64,
+    max: i64,
+    resolve: bool,
+) {
     for (k, v) in m {
-        let key = if prefix.is_empty() { k } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k
+        } else {
+            format!("{prefix}.{k}")
+        };
         match v {
-            Value::Map(inner) if depth < max => flatten_into(out, inner, &key, depth + 1, max, resolve),
+            Value::Map(inner) if depth < max => {
+                flatten_into(out, inner, &key, depth + 1, max, resolve)
+            }
             Value::List(items) if depth < max => {
                 for (i, item) in items.into_iter().enumerate() {
                     let ikey = format!("{key}.{i}");
                     match item {
-                        Value::Map(inner) if depth + 1 < max => flatten_into(out, inner, &ikey, depth + 2, max, resolve),
+                        Value::Map(inner) if depth + 1 < max => {
+                            flatten_into(out, inner, &ikey, depth + 2, max, resolve)
+                        }
                         Value::Map(inner) => put_resolving(out, ikey, Value::Map(inner), resolve),
                         other if resolve => put_resolving(out, key.clone(), other, resolve),
                         other => put_resolving(out, ikey, other, resolve),
@@ -400,7 +459,9 @@ pub fn flatten(c: &mut CallCtx) -> R {
     let prefix = c.opt_string(1)?.unwrap_or_default();
     let depth = c.opt_int(2)?.unwrap_or(i64::MAX);
     if depth < 0 {
-        return Err(format!("invalid depth for flatten function, {depth} cannot be negative"));
+        return Err(format!(
+            "invalid depth for flatten function, {depth} cannot be negative"
+        ));
     }
     let resolve = if c.has(3) { c.boolean(3)? } else { false };
     let Some(m) = target_map(c)? else { return DONE };

@@ -22,7 +22,9 @@ fn engine(variant: &str) -> Option<&'static base64::engine::GeneralPurpose> {
 
 pub fn base64decode(c: &mut CallCtx) -> R {
     let s = c.string(0)?;
-    let b = STANDARD.decode(s.as_bytes()).map_err(|e| format!("illegal base64 data: {e}"))?;
+    let b = STANDARD
+        .decode(s.as_bytes())
+        .map_err(|e| format!("illegal base64 data: {e}"))?;
     Ok(Value::Str(String::from_utf8_lossy(&b).into_owned()))
 }
 
@@ -37,34 +39,54 @@ pub fn decode(c: &mut CallCtx) -> R {
     let bytes = match c.get(0)? {
         Value::Str(s) => s.into_bytes(),
         Value::Bytes(b) => b,
-        other => return Err(format!("unsupported type provided to Decode function: {}", other.type_name())),
+        other => {
+            return Err(format!(
+                "unsupported type provided to Decode function: {}",
+                other.type_name()
+            ))
+        }
     };
     let enc = c.string(1)?;
     if let Some(e) = engine(&enc) {
-        let b = e.decode(&bytes).map_err(|e| format!("illegal base64 data: {e}"))?;
+        let b = e
+            .decode(&bytes)
+            .map_err(|e| format!("illegal base64 data: {e}"))?;
         return Ok(Value::Str(String::from_utf8_lossy(&b).into_owned()));
     }
     match enc.to_ascii_lowercase().as_str() {
         "utf-8" | "utf8" => Ok(Value::Str(String::from_utf8_lossy(&bytes).into_owned())),
         "us-ascii" | "ascii" => Ok(Value::Str(
-            bytes.iter().map(|b| if b.is_ascii() { *b as char } else { '\u{fffd}' }).collect(),
+            bytes
+                .iter()
+                .map(|b| if b.is_ascii() { *b as char } else { '\u{fffd}' })
+                .collect(),
         )),
-        "iso-8859-1" | "latin1" | "latin-1" => Ok(Value::Str(bytes.iter().map(|b| *b as char).collect())),
+        "iso-8859-1" | "latin1" | "latin-1" => {
+            Ok(Value::Str(bytes.iter().map(|b| *b as char).collect()))
+        }
         other => Err(format!("no charmap defined for encoding '{other}'")),
     }
 }
 
 pub fn md5(c: &mut CallCtx) -> R {
-    Ok(Value::Str(hex::encode(md5::Md5::digest(c.string(0)?.as_bytes()))))
+    Ok(Value::Str(hex::encode(md5::Md5::digest(
+        c.string(0)?.as_bytes(),
+    ))))
 }
 pub fn sha1(c: &mut CallCtx) -> R {
-    Ok(Value::Str(hex::encode(sha1::Sha1::digest(c.string(0)?.as_bytes()))))
+    Ok(Value::Str(hex::encode(sha1::Sha1::digest(
+        c.string(0)?.as_bytes(),
+    ))))
 }
 pub fn sha256(c: &mut CallCtx) -> R {
-    Ok(Value::Str(hex::encode(sha2::Sha256::digest(c.string(0)?.as_bytes()))))
+    Ok(Value::Str(hex::encode(sha2::Sha256::digest(
+        c.string(0)?.as_bytes(),
+    ))))
 }
 pub fn sha512(c: &mut CallCtx) -> R {
-    Ok(Value::Str(hex::encode(sha2::Sha512::digest(c.string(0)?.as_bytes()))))
+    Ok(Value::Str(hex::encode(sha2::Sha512::digest(
+        c.string(0)?.as_bytes(),
+    ))))
 }
 
 /// The Community ID flow hash (v1): SHA-1 over the seed, the ordered
@@ -76,8 +98,12 @@ pub fn communityid(c: &mut CallCtx) -> R {
     let dport = c.int(3)?;
     let proto = c.opt_string(4)?.unwrap_or_else(|| "TCP".into());
     let seed = c.opt_int(5)?.unwrap_or(0);
-    let sip: std::net::IpAddr = sip.parse().map_err(|_| format!("invalid source IP: {sip}"))?;
-    let dip: std::net::IpAddr = dip.parse().map_err(|_| format!("invalid destination IP: {dip}"))?;
+    let sip: std::net::IpAddr = sip
+        .parse()
+        .map_err(|_| format!("invalid source IP: {sip}"))?;
+    let dip: std::net::IpAddr = dip
+        .parse()
+        .map_err(|_| format!("invalid destination IP: {dip}"))?;
     let pnum: u8 = match proto.to_ascii_uppercase().as_str() {
         "ICMP" => 1,
         "TCP" => 6,

@@ -10,8 +10,8 @@ pub mod time;
 
 pub use table::FUNCTIONS;
 
-use crate::plan::{ArgPlan, ExecResult};
 use crate::path::TransformContext;
+use crate::plan::{ArgPlan, ExecResult};
 use crate::value::Value;
 
 /// Upstream's parameter kinds (`functions.json` `type`).
@@ -46,7 +46,10 @@ pub enum Kind {
 
 impl Kind {
     pub fn is_setter(self) -> bool {
-        matches!(self, Kind::Setter | Kind::GetSetter | Kind::PMapGetSetter | Kind::PSliceGetSetter)
+        matches!(
+            self,
+            Kind::Setter | Kind::GetSetter | Kind::PMapGetSetter | Kind::PSliceGetSetter
+        )
     }
     pub fn is_literal(self) -> bool {
         matches!(self, Kind::StrLit | Kind::IntLit | Kind::BoolLit)
@@ -149,10 +152,16 @@ fn expected(what: &str, v: &Value) -> String {
 
 impl<'c, 'a> CallCtx<'c, 'a> {
     pub(crate) fn read(ctx: &'c TransformContext<'a>, args: &'c [ArgPlan]) -> Self {
-        CallCtx { ctx: Ctx::Read(ctx), args }
+        CallCtx {
+            ctx: Ctx::Read(ctx),
+            args,
+        }
     }
     pub(crate) fn write(ctx: &'c mut TransformContext<'a>, args: &'c [ArgPlan]) -> Self {
-        CallCtx { ctx: Ctx::Write(ctx), args }
+        CallCtx {
+            ctx: Ctx::Write(ctx),
+            args,
+        }
     }
 
     fn tctx(&self) -> &TransformContext<'a> {
@@ -177,7 +186,9 @@ impl<'c, 'a> CallCtx<'c, 'a> {
             Some(ArgPlan::Getter(g)) => g.eval(self.tctx()),
             Some(ArgPlan::Path(p)) => p.get(self.tctx()),
             Some(ArgPlan::List(gs)) => Ok(Value::List(
-                gs.iter().map(|g| g.eval(self.tctx())).collect::<ExecResult<_>>()?,
+                gs.iter()
+                    .map(|g| g.eval(self.tctx()))
+                    .collect::<ExecResult<_>>()?,
             )),
             Some(ArgPlan::Func(f)) => Err(format!("{} is a function, not a value", f.name)),
         }
@@ -246,7 +257,11 @@ impl<'c, 'a> CallCtx<'c, 'a> {
             Value::Int(n) => Some(n),
             Value::Float(f) => Some(f as i64),
             Value::Bool(b) => Some(b as i64),
-            Value::Str(s) => Some(s.trim().parse::<i64>().map_err(|e| format!("invalid int {s:?}: {e}"))?),
+            Value::Str(s) => Some(
+                s.trim()
+                    .parse::<i64>()
+                    .map_err(|e| format!("invalid int {s:?}: {e}"))?,
+            ),
             other => return Err(format!("unsupported type: {}", other.type_name())),
         })
     }
@@ -262,7 +277,11 @@ impl<'c, 'a> CallCtx<'c, 'a> {
             Value::Int(n) => Some(n as f64),
             Value::Float(f) => Some(f),
             Value::Bool(b) => Some(if b { 1.0 } else { 0.0 }),
-            Value::Str(s) => Some(s.trim().parse::<f64>().map_err(|e| format!("invalid float {s:?}: {e}"))?),
+            Value::Str(s) => Some(
+                s.trim()
+                    .parse::<f64>()
+                    .map_err(|e| format!("invalid float {s:?}: {e}"))?,
+            ),
             other => return Err(format!("unsupported type: {}", other.type_name())),
         })
     }
@@ -336,7 +355,9 @@ pub fn call_with_string(f: &FuncSpec, s: String) -> ExecResult<String> {
     let mut cc = CallCtx::read(&tctx, &args);
     match (f.imp)(&mut cc)? {
         Value::Str(s) => Ok(s),
-        other => other.to_display_string().ok_or_else(|| "function returned nil".to_owned()),
+        other => other
+            .to_display_string()
+            .ok_or_else(|| "function returned nil".to_owned()),
     }
 }
 

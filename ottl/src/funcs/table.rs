@@ -2,7 +2,7 @@
 //! parameters (as upstream v0.153.0 declares them) and implementation.
 //! Generated once from the signatures in the conformance data; the docs are ours.
 
-use super::{Kind, Param, FuncSpec, imp};
+use super::{imp, FuncSpec, Kind, Param};
 
 pub static FUNCTIONS: &[FuncSpec] = &[
     FuncSpec { name: "append", editor: true, standard: true, params: &[Param { name: "target", go_field: "Target", kind: Kind::GetSetter, optional: false }, Param { name: "value", go_field: "Value", kind: Kind::Getter, optional: true }, Param { name: "values", go_field: "Values", kind: Kind::Slice(&Kind::Getter), optional: true }], signature: "append(target, Optional[value], Optional[values])", doc: "Appends one value or a list of values to the slice at target (a scalar becomes a slice).", imp: imp::append },

@@ -94,13 +94,17 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
     }
     let mut total: f64 = 0.0;
     while !rest.is_empty() {
-        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(err)?;
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(err)?;
         if num_end == 0 {
             return Err(err());
         }
         let n: f64 = rest[..num_end].parse().map_err(|_| err())?;
         rest = &rest[num_end..];
-        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let unit = match &rest[..unit_end] {
             "ns" => 1.0,
             "us" | "µs" | "μs" => 1e3,
@@ -161,9 +165,28 @@ fn trim_frac(f: f64) -> String {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 
 /// Formats Unix nanoseconds (UTC) with strftime directives.
 pub fn strftime(t: i64, fmt: &str) -> Result<String, String> {
@@ -187,7 +210,10 @@ pub fn strftime(t: i64, fmt: &str) -> Result<String, String> {
             'q' | 'e' => out.push_str(&c.day.to_string()),
             'H' => out.push_str(&format!("{:02}", c.hour)),
             'l' => out.push_str(&(if c.hour % 12 == 0 { 12 } else { c.hour % 12 }).to_string()),
-            'I' => out.push_str(&format!("{:02}", if c.hour % 12 == 0 { 12 } else { c.hour % 12 })),
+            'I' => out.push_str(&format!(
+                "{:02}",
+                if c.hour % 12 == 0 { 12 } else { c.hour % 12 }
+            )),
             'p' => out.push_str(if c.hour < 12 { "AM" } else { "PM" }),
             'M' => out.push_str(&format!("{:02}", c.minute)),
             'S' => out.push_str(&format!("{:02}", c.second)),
@@ -251,7 +277,11 @@ struct Parsed {
 }
 
 fn take_digits<'a>(s: &'a str, min: usize, max: usize) -> Option<(i64, &'a str)> {
-    let n = s.bytes().take(max).take_while(|b| b.is_ascii_digit()).count();
+    let n = s
+        .bytes()
+        .take(max)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
     if n < min {
         return None;
     }
@@ -260,8 +290,14 @@ fn take_digits<'a>(s: &'a str, min: usize, max: usize) -> Option<(i64, &'a str)>
 
 fn take_name<'a>(s: &'a str, names: &[&str], short: bool) -> Option<(usize, &'a str)> {
     for (i, n) in names.iter().enumerate() {
-        let n: String = if short { n.chars().take(3).collect() } else { (*n).to_owned() };
-        let Some(head) = s.get(..n.len()) else { continue };
+        let n: String = if short {
+            n.chars().take(3).collect()
+        } else {
+            (*n).to_owned()
+        };
+        let Some(head) = s.get(..n.len()) else {
+            continue;
+        };
         if head.to_lowercase() == n.to_lowercase() {
             return Some((i, &s[n.len()..]));
         }
@@ -279,39 +315,144 @@ pub struct Locale {
 }
 
 pub static LOCALES: &[Locale] = &[
-    Locale { lang: "en", months: MONTHS, days: DAYS, am: &["AM"], pm: &["PM"] },
+    Locale {
+        lang: "en",
+        months: MONTHS,
+        days: DAYS,
+        am: &["AM"],
+        pm: &["PM"],
+    },
     Locale {
         lang: "es",
-        months: ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"],
-        days: ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"],
+        months: [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ],
+        days: [
+            "domingo",
+            "lunes",
+            "martes",
+            "miércoles",
+            "jueves",
+            "viernes",
+            "sábado",
+        ],
         am: &["a.m.", "a. m.", "AM"],
         pm: &["p.m.", "p. m.", "PM"],
     },
     Locale {
         lang: "fr",
-        months: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"],
-        days: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+        months: [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ],
+        days: [
+            "dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi",
+        ],
         am: &["AM"],
         pm: &["PM"],
     },
     Locale {
         lang: "de",
-        months: ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"],
-        days: ["Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"],
+        months: [
+            "Januar",
+            "Februar",
+            "März",
+            "April",
+            "Mai",
+            "Juni",
+            "Juli",
+            "August",
+            "September",
+            "Oktober",
+            "November",
+            "Dezember",
+        ],
+        days: [
+            "Sonntag",
+            "Montag",
+            "Dienstag",
+            "Mittwoch",
+            "Donnerstag",
+            "Freitag",
+            "Samstag",
+        ],
         am: &["AM", "vorm."],
         pm: &["PM", "nachm."],
     },
     Locale {
         lang: "pt",
-        months: ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"],
-        days: ["domingo", "segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado"],
+        months: [
+            "janeiro",
+            "fevereiro",
+            "março",
+            "abril",
+            "maio",
+            "junho",
+            "julho",
+            "agosto",
+            "setembro",
+            "outubro",
+            "novembro",
+            "dezembro",
+        ],
+        days: [
+            "domingo",
+            "segunda-feira",
+            "terça-feira",
+            "quarta-feira",
+            "quinta-feira",
+            "sexta-feira",
+            "sábado",
+        ],
         am: &["AM"],
         pm: &["PM"],
     },
     Locale {
         lang: "it",
-        months: ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"],
-        days: ["domenica", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato"],
+        months: [
+            "gennaio",
+            "febbraio",
+            "marzo",
+            "aprile",
+            "maggio",
+            "giugno",
+            "luglio",
+            "agosto",
+            "settembre",
+            "ottobre",
+            "novembre",
+            "dicembre",
+        ],
+        days: [
+            "domenica",
+            "lunedì",
+            "martedì",
+            "mercoledì",
+            "giovedì",
+            "venerdì",
+            "sabato",
+        ],
         am: &["AM"],
         pm: &["PM"],
     },
@@ -330,7 +471,12 @@ pub fn strptime(input: &str, fmt: &str, zone: Option<&Zone>) -> Result<i64, Stri
 }
 
 /// [`strptime`] reading month and day names of `locale`.
-pub fn strptime_in(input: &str, fmt: &str, zone: Option<&Zone>, locale: &'static Locale) -> Result<i64, String> {
+pub fn strptime_in(
+    input: &str,
+    fmt: &str,
+    zone: Option<&Zone>,
+    locale: &'static Locale,
+) -> Result<i64, String> {
     // Go defaults a missing year to 0, which Unix nanoseconds cannot hold;
     // 1970 keeps differences (the only use of such times) identical.
     let mut p = Parsed {
@@ -353,10 +499,18 @@ pub fn strptime_in(input: &str, fmt: &str, zone: Option<&Zone>, locale: &'static
             p.hour += 12;
         }
     }
-    if !(1..=12).contains(&p.month) || !(1..=31).contains(&p.day) || p.hour > 24 || p.minute > 59 || p.second > 60 {
+    if !(1..=12).contains(&p.month)
+        || !(1..=31).contains(&p.day)
+        || p.hour > 24
+        || p.minute > 59
+        || p.second > 60
+    {
         return Err(format!("parsing time {input:?}: value out of range"));
     }
-    let secs = days_from_civil(p.year, p.month, p.day) * DAY + p.hour as i64 * 3600 + p.minute as i64 * 60 + p.second as i64;
+    let secs = days_from_civil(p.year, p.month, p.day) * DAY
+        + p.hour as i64 * 3600
+        + p.minute as i64 * 60
+        + p.second as i64;
     let local = secs
         .checked_mul(NS)
         .and_then(|n| n.checked_add(p.nanos as i64))
@@ -369,7 +523,13 @@ pub fn strptime_in(input: &str, fmt: &str, zone: Option<&Zone>, locale: &'static
     Ok(local - offset * NS)
 }
 
-fn parse_into(p: &mut Parsed, mut s: &str, fmt: &str, input: &str, whole_fmt: &str) -> Result<(), String> {
+fn parse_into(
+    p: &mut Parsed,
+    mut s: &str,
+    fmt: &str,
+    input: &str,
+    whole_fmt: &str,
+) -> Result<(), String> {
     let fail = |directive: &str, rest: &str| {
         format!("parsing time {input:?} as {whole_fmt:?}: cannot parse {rest:?} as {directive:?}")
     };
@@ -390,7 +550,12 @@ fn parse_into(p: &mut Parsed, mut s: &str, fmt: &str, input: &str, whole_fmt: &s
             return Err("format ends with a lone %".into());
         };
         let dir = format!("%{d}");
-        fn num_at<'s>(s: &'s str, min: usize, max: usize, e: &dyn Fn(&str) -> String) -> Result<(i64, &'s str), String> {
+        fn num_at<'s>(
+            s: &'s str,
+            min: usize,
+            max: usize,
+            e: &dyn Fn(&str) -> String,
+        ) -> Result<(i64, &'s str), String> {
             take_digits(s, min, max).ok_or_else(|| e(s))
         }
         let efail = |rest: &str| fail(&dir, rest);
@@ -530,13 +695,21 @@ fn parse_into(p: &mut Parsed, mut s: &str, fmt: &str, input: &str, whole_fmt: &s
         }
     }
     if !s.is_empty() {
-        return Err(format!("parsing time {input:?} as {whole_fmt:?}: extra text: {s:?}"));
+        return Err(format!(
+            "parsing time {input:?} as {whole_fmt:?}: extra text: {s:?}"
+        ));
     }
     Ok(())
 }
 
 /// Parses a composite directive at the start of `s`, returning the rest.
-fn parse_prefix<'a>(p: &mut Parsed, s: &'a str, fmt: &str, input: &str, whole: &str) -> Result<&'a str, String> {
+fn parse_prefix<'a>(
+    p: &mut Parsed,
+    s: &'a str,
+    fmt: &str,
+    input: &str,
+    whole: &str,
+) -> Result<&'a str, String> {
     // Try successively longer prefixes: composites have bounded length.
     for end in (1..=s.len().min(16)).rev() {
         if !s.is_char_boundary(end) {
@@ -548,9 +721,10 @@ fn parse_prefix<'a>(p: &mut Parsed, s: &'a str, fmt: &str, input: &str, whole: &
             return Ok(&s[end..]);
         }
     }
-    Err(format!("parsing time {input:?} as {whole:?}: cannot parse {s:?} as {fmt:?}"))
+    Err(format!(
+        "parsing time {input:?} as {whole:?}: cannot parse {s:?} as {fmt:?}"
+    ))
 }
-
 
 /// An IANA zone: transitions and offsets from a TZif file.
 pub struct Zone {
@@ -561,13 +735,17 @@ pub struct Zone {
 impl Zone {
     pub fn load(name: &str) -> Result<Zone, String> {
         if name == "UTC" || name == "Local" || name.is_empty() {
-            return Ok(Zone { transitions: Vec::new(), initial: 0 });
+            return Ok(Zone {
+                transitions: Vec::new(),
+                initial: 0,
+            });
         }
         if name.contains("..") {
             return Err(format!("unknown time zone {name}"));
         }
         let dir = std::env::var("ZONEINFO").unwrap_or_else(|_| "/usr/share/zoneinfo".into());
-        let data = std::fs::read(std::path::Path::new(&dir).join(name)).map_err(|_| format!("unknown time zone {name}"))?;
+        let data = std::fs::read(std::path::Path::new(&dir).join(name))
+            .map_err(|_| format!("unknown time zone {name}"))?;
         parse_tzif(&data).ok_or_else(|| format!("invalid time zone data for {name}"))
     }
 
@@ -625,7 +803,11 @@ fn parse_tzif(data: &[u8]) -> Option<Zone> {
         });
         pos += tsize;
     }
-    let idx: Vec<usize> = d.get(pos..pos + timecnt)?.iter().map(|b| *b as usize).collect();
+    let idx: Vec<usize> = d
+        .get(pos..pos + timecnt)?
+        .iter()
+        .map(|b| *b as usize)
+        .collect();
     pos += timecnt;
     let mut types = Vec::with_capacity(typecnt);
     for _ in 0..typecnt {
@@ -639,13 +821,19 @@ fn parse_tzif(data: &[u8]) -> Option<Zone> {
         .zip(idx)
         .map(|(t, i)| types.get(i).map(|(o, _)| (t, *o)))
         .collect::<Option<Vec<_>>>()?;
-    Some(Zone { transitions, initial })
+    Some(Zone {
+        transitions,
+        initial,
+    })
 }
 
 static UTC: OnceLock<Zone> = OnceLock::new();
 
 pub fn utc() -> &'static Zone {
-    UTC.get_or_init(|| Zone { transitions: Vec::new(), initial: 0 })
+    UTC.get_or_init(|| Zone {
+        transitions: Vec::new(),
+        initial: 0,
+    })
 }
 
 pub mod imps {

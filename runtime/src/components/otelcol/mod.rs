@@ -1,6 +1,7 @@
 //! `otelcol.*` components backed by the `alloy-otelcol` crate:
 //! `otelcol.receiver.otlp`, `otelcol.processor.batch`,
-//! `otelcol.processor.attributes`, `otelcol.exporter.otlp`,
+//! `otelcol.processor.attributes`, `otelcol.processor.transform`,
+//! `otelcol.processor.filter`, `otelcol.exporter.otlp`,
 //! `otelcol.exporter.otlphttp` and `otelcol.exporter.debug`.
 //!
 //! # Why a forwarding consumer
@@ -62,6 +63,8 @@ pub(super) fn registrations() -> Vec<Registration> {
         Kind::Receiver,
         Kind::Batch,
         Kind::Attributes,
+        Kind::Transform,
+        Kind::Filter,
         Kind::ExporterGrpc,
         Kind::ExporterHttp,
         Kind::ExporterDebug,
@@ -199,6 +202,8 @@ enum Kind {
     Receiver,
     Batch,
     Attributes,
+    Transform,
+    Filter,
     ExporterGrpc,
     ExporterHttp,
     ExporterDebug,
@@ -210,6 +215,8 @@ impl Kind {
             Kind::Receiver => "otelcol.receiver.otlp",
             Kind::Batch => "otelcol.processor.batch",
             Kind::Attributes => "otelcol.processor.attributes",
+            Kind::Transform => "otelcol.processor.transform",
+            Kind::Filter => "otelcol.processor.filter",
             Kind::ExporterGrpc => "otelcol.exporter.otlp",
             Kind::ExporterHttp => "otelcol.exporter.otlphttp",
             Kind::ExporterDebug => "otelcol.exporter.debug",
@@ -249,6 +256,20 @@ impl Kind {
                         .map_err(config_error)?,
                 )
             }
+            Kind::Transform => {
+                let (cfg, outputs) = decode::transform(args)?;
+                Instance::Transform(
+                    otel::TransformProcessor::new(id, cfg, outputs, telemetry)
+                        .map_err(config_error)?,
+                )
+            }
+            Kind::Filter => {
+                let (cfg, outputs) = decode::filter(args)?;
+                Instance::Filter(
+                    otel::FilterProcessor::new(id, cfg, outputs, telemetry)
+                        .map_err(config_error)?,
+                )
+            }
             Kind::ExporterGrpc => Instance::Grpc(Arc::new(
                 otel::OtlpGrpcExporter::new(id, decode::exporter_grpc(args)?, telemetry)
                     .map_err(config_error)?,
@@ -272,6 +293,8 @@ enum Instance {
     Receiver(Arc<otel::OtlpReceiver>),
     Batch(Arc<otel::BatchProcessor>),
     Attributes(Arc<otel::AttributesProcessor>),
+    Transform(Arc<otel::TransformProcessor>),
+    Filter(Arc<otel::FilterProcessor>),
     Grpc(Arc<otel::OtlpGrpcExporter>),
     Http(Arc<otel::OtlpHttpExporter>),
     Debug(Arc<otel::DebugExporter>),
@@ -283,6 +306,8 @@ impl Instance {
             Instance::Receiver(_) => None,
             Instance::Batch(p) => Some(p.clone()),
             Instance::Attributes(p) => Some(p.clone()),
+            Instance::Transform(p) => Some(p.clone()),
+            Instance::Filter(p) => Some(p.clone()),
             Instance::Grpc(e) => Some(e.clone()),
             Instance::Http(e) => Some(e.clone()),
             Instance::Debug(e) => Some(e.clone()),
@@ -295,7 +320,10 @@ impl Instance {
             Instance::Grpc(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Http(e) => e.start().await.map_err(|e| e.to_string()),
             Instance::Debug(e) => e.start().await.map_err(|e| e.to_string()),
-            Instance::Batch(_) | Instance::Attributes(_) => Ok(()),
+            Instance::Batch(_)
+            | Instance::Attributes(_)
+            | Instance::Transform(_)
+            | Instance::Filter(_) => Ok(()),
         }
     }
 
@@ -305,6 +333,8 @@ impl Instance {
             Instance::Receiver(r) => r.shutdown(deadline).await,
             Instance::Batch(p) => p.shutdown(deadline).await,
             Instance::Attributes(p) => p.shutdown(deadline).await,
+            Instance::Transform(p) => p.shutdown(deadline).await,
+            Instance::Filter(p) => p.shutdown(deadline).await,
             Instance::Grpc(e) => e.shutdown(deadline).await,
             Instance::Http(e) => e.shutdown(deadline).await,
             Instance::Debug(e) => e.shutdown(deadline).await,
