@@ -91,6 +91,7 @@ codes! {
     InvalidTarget = "AL0303", Error, "value that cannot be a discovery target";
     InvalidDuration = "AL0304", Error, "string that is not a duration";
     CapsuleMismatch = "AL0305", Error, "receiver of the wrong kind";
+    InvalidOttl = "AL0306", Error, "OTTL statement or condition that does not parse or type-check";
     UnknownReference = "AL0401", Error, "reference to something that does not exist or is out of scope";
     ShadowsStdlib = "AL0402", Warning, "component name shadowing the standard library";
     DeprecatedStdlib = "AL0403", Warning, "deprecated standard-library function";

@@ -545,11 +545,63 @@ fn rich_to_diag(src: &str, e: Rich<'_, char>) -> Diagnostic {
 /// Parses one statement (`editor(...) where ...`).
 pub fn parse_statement(src: &str) -> Result<Statement, Vec<Diagnostic>> {
     finish(src, statement().then_ignore(end()).parse(src))
+        .map_err(|d| unbalanced(src).map_or(d, |u| vec![u]))
+}
+
+/// An unclosed or unopened bracket (outside strings): the clearest report
+/// for the most common typo, which otherwise surfaces far from its cause.
+fn unbalanced(src: &str) -> Option<Diagnostic> {
+    let mut stack: Vec<(char, usize)> = Vec::new();
+    let mut in_str = false;
+    let mut escaped = false;
+    for (i, c) in src.char_indices() {
+        if in_str {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '(' | '[' | '{' => stack.push((c, i)),
+            ')' | ']' | '}' => {
+                let open = match c {
+                    ')' => '(',
+                    ']' => '[',
+                    _ => '{',
+                };
+                match stack.pop() {
+                    Some((o, _)) if o == open => {}
+                    Some((o, at)) => {
+                        return Some(Diagnostic::new(
+                            at..at + 1,
+                            format!("{o:?} is closed by {c:?}"),
+                        ))
+                    }
+                    None => return Some(Diagnostic::new(i..i + 1, format!("unmatched {c:?}"))),
+                }
+            }
+            _ => {}
+        }
+    }
+    if in_str {
+        return Some(Diagnostic::new(
+            src.len()..src.len(),
+            "unterminated string literal",
+        ));
+    }
+    stack
+        .pop()
+        .map(|(o, at)| Diagnostic::new(at..at + 1, format!("unclosed {o:?}")))
 }
 
 /// Parses a condition (a `where` clause without the keyword).
 pub fn parse_condition(src: &str) -> Result<BoolExpr, Vec<Diagnostic>> {
     finish(src, bool_expr().then_ignore(end()).parse(src))
+        .map_err(|d| unbalanced(src).map_or(d, |u| vec![u]))
 }
 
 /// Parses a value expression.
