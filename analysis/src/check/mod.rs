@@ -3,7 +3,7 @@
 //! component only; [`config_diagnostics`] puts the pieces together in
 //! upstream's report order.
 
-mod ottl;
+pub mod ottl;
 mod refs;
 mod schema;
 pub mod sem;

@@ -193,6 +193,28 @@ pub fn check_body(cx: &mut Cx<'_, '_>, body: &Body, path: &[String]) {
     }
 }
 
+/// For editors: whether the string attribute `attr` of block `path` in
+/// component `owner` holds OTTL, as what kind, in which contexts (the
+/// fixed one first when the site has one).
+pub fn ottl_site(
+    owner: &str,
+    path: &[String],
+    attr: &str,
+) -> Option<(Kind2, &'static [Context], Option<Context>)> {
+    Some(match site(owner, path, attr)? {
+        Site::Fixed(k, c) => (
+            k,
+            match c {
+                Context::Span | Context::SpanEvent => TRACE,
+                Context::Metric | Context::DataPoint => METRIC,
+                _ => LOG,
+            },
+            Some(c),
+        ),
+        Site::FromBlock(k, among, _) | Site::Inferred(k, among) => (k, among, None),
+    })
+}
+
 fn check_one(
     cx: &mut Cx<'_, '_>,
     id: ExprId,
