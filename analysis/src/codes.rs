@@ -93,6 +93,7 @@ codes! {
     CapsuleMismatch = "AL0305", Error, "receiver of the wrong kind";
     InvalidUrl = "AL0306", Error, "endpoint URL that does not parse";
     InvalidRegex = "AL0307", Error, "regular expression that does not compile";
+    InvalidOttl = "AL0308", Error, "OTTL statement or condition that does not parse or type-check";
     UnknownReference = "AL0401", Error, "reference to something that does not exist or is out of scope";
     ShadowsStdlib = "AL0402", Warning, "component name shadowing the standard library";
     DeprecatedStdlib = "AL0403", Warning, "deprecated standard-library function";

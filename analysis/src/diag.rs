@@ -170,6 +170,23 @@ fn span_range(node: &SyntaxNode, span: Span) -> TextRange {
                 .map_or(whole.end(), |t| t.text_range().end());
             TextRange::new(whole.start(), end)
         }
+        Span::InString(start, end) => {
+            let Some(token) = node
+                .descendants_with_tokens()
+                .filter_map(|e| e.into_token())
+                .find(|t| t.kind() == SyntaxKind::STRING)
+            else {
+                return whole;
+            };
+            let base = token.text_range().start();
+            let text = token.text();
+            let from = crate::hir::source_offset(text, start as usize);
+            let to = crate::hir::source_offset(text, end as usize).max(from);
+            TextRange::new(
+                base + TextSize::from(from as u32),
+                base + TextSize::from(to as u32),
+            )
+        }
     }
 }
 

@@ -91,6 +91,7 @@ pub mod scope;
 mod syntax_help;
 
 pub use alloy_syntax::{LineCol, LineIndex, TextRange, TextSize};
+pub use check::ottl::ottl_site;
 pub use codes::{Code, Severity};
 pub use db::{parse, Config, Database, EventCallback, Settings, SourceFile};
 pub use diag::{Diagnostic, Fix, Related, TextEdit};

@@ -3,6 +3,7 @@
 //! component only; [`config_diagnostics`] puts the pieces together in
 //! upstream's report order.
 
+pub mod ottl;
 mod refs;
 mod runtime_values;
 mod schema;

@@ -101,6 +101,7 @@ pub fn check_body(
             Stmt::Item => {}
         }
     }
+    super::ottl::check_body(cx, body, path);
     let missing_attrs: Vec<(&str, Option<&Type>)> = schema
         .required_arguments()
         .into_iter()

@@ -19,6 +19,9 @@ pub enum Span {
     NamePlus(u32),
     /// A block from its start to its `{`.
     Header,
+    /// Bytes `start..end` of a string literal's decoded value (OTTL inside
+    /// the string), mapped back through escapes when ranges are made.
+    InString(u32, u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, salsa::SalsaValue)]

@@ -319,6 +319,52 @@ fn unquote_arc(text: &str) -> std::sync::Arc<str> {
     }
 }
 
+/// The byte offset in a string literal's source text (quotes included) of
+/// byte `decoded` of its value, so that a position inside the value (an
+/// OTTL error) lands on the right column through escapes and raw strings.
+pub fn source_offset(text: &str, decoded: usize) -> usize {
+    if let Some(raw) = text.strip_prefix('`') {
+        // Raw strings drop carriage returns and nothing else.
+        let mut seen = 0;
+        for (i, c) in raw.char_indices() {
+            if seen >= decoded {
+                return 1 + i;
+            }
+            if c != '\r' {
+                seen += c.len_utf8();
+            }
+        }
+        return text.len().saturating_sub(1);
+    }
+    let inner = text.strip_prefix('"').unwrap_or(text);
+    let mut seen = 0;
+    let mut i = 0;
+    let bytes = inner.as_bytes();
+    while i < inner.len() && bytes[i] != b'"' {
+        if seen >= decoded {
+            return 1 + i;
+        }
+        let (consumed, produced) = if bytes[i] == b'\\' {
+            let e = bytes.get(i + 1).copied().unwrap_or(b'\\');
+            let width = match e {
+                b'x' => 4,
+                b'u' => 6,
+                b'U' => 10,
+                b'0'..=b'7' => 4,
+                _ => 2,
+            };
+            let end = (i + width).min(inner.len());
+            (end - i, unquote(&format!("\"{}\"", &inner[i..end])).len())
+        } else {
+            let c = inner[i..].chars().next().map_or(1, char::len_utf8);
+            (c, c)
+        };
+        i += consumed;
+        seen += produced;
+    }
+    1 + i
+}
+
 /// Decodes a string literal as Go's `strconv.Unquote` would for the escapes
 /// Alloy's scanner accepts. Invalid escapes cannot reach here: the parser
 /// already rejected them, and checks do not run on files with errors.

@@ -8,3 +8,4 @@ pub mod lower;
 
 pub use data::*;
 pub use items::{item_data, item_index, Item, ItemIndex};
+pub use lower::source_offset;

@@ -113,6 +113,40 @@ impl Items<'_> {
     }
 }
 
+/// Paths, functions, enums and keywords inside an OTTL statement string.
+fn ottl_completion(
+    world: &World,
+    doc: &DocCtx,
+    s: &crate::ide::ottl::OttlString,
+    offset: alloy_syntax::TextSize,
+) -> CompletionResponse {
+    let at = s.decoded(offset);
+    let (start, end, items) = crate::ide::ottl::completions(s, at);
+    let range = world.lsp_range(&doc.index, s.range(start, end));
+    let items = items
+        .into_iter()
+        .map(|(label, detail, documentation)| CompletionItem {
+            kind: Some(match detail.as_str() {
+                "path" => CompletionItemKind::FIELD,
+                "enum" => CompletionItemKind::ENUM_MEMBER,
+                "keyword" => CompletionItemKind::KEYWORD,
+                _ => CompletionItemKind::FUNCTION,
+            }),
+            detail: Some(detail),
+            documentation: (!documentation.is_empty())
+                .then(|| markup(&world.session, documentation)),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                range,
+                new_text: label.clone(),
+            })),
+            filter_text: Some(label.clone()),
+            label,
+            ..Default::default()
+        })
+        .collect();
+    CompletionResponse::Array(items)
+}
+
 pub fn completion(
     world: &World,
     doc: &DocCtx,
@@ -120,6 +154,11 @@ pub fn completion(
 ) -> Cancellable<Option<CompletionResponse>> {
     let offset = doc.index.offset(position, world.encoding());
     let root = world.tree(doc.file)?;
+    if let Some(s) =
+        crate::ide::syntax::token_at(&root, offset).and_then(|t| crate::ide::ottl::ottl_string(&t))
+    {
+        return Ok(Some(ottl_completion(world, doc, &s, offset)));
+    }
     let cursor = cursor_at(&root, doc.text(), offset);
     let index = module_index(world, &doc.files)?;
     let imports = imports_of(world, doc, &index)?;

@@ -23,6 +23,22 @@ pub fn hover(world: &World, doc: &DocCtx, position: Position) -> Cancellable<Opt
     let Some(token) = token_at(&root, offset) else {
         return Ok(None);
     };
+    if let Some(s) = crate::ide::ottl::ottl_string(&token) {
+        let at = s.decoded(offset);
+        return Ok(
+            crate::ide::ottl::hover_text(&s, at).map(|(range, value)| Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: if world.session.caps.markdown {
+                        MarkupKind::Markdown
+                    } else {
+                        MarkupKind::PlainText
+                    },
+                    value,
+                }),
+                range: Some(world.lsp_range(&doc.index, range)),
+            }),
+        );
+    }
     let index = module_index(world, &doc.files)?;
     let imports = imports_of(world, doc, &index)?;
     let text = if is_header_token(&token) {

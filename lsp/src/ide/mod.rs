@@ -8,6 +8,7 @@ pub mod foreach;
 pub mod imports;
 pub mod keys;
 pub mod module;
+pub mod ottl;
 pub mod refs;
 pub mod schema;
 pub mod symbol;

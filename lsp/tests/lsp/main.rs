@@ -12,6 +12,7 @@ mod graph;
 mod hover;
 mod lifecycle;
 mod navigation;
+mod ottl;
 mod rename;
 mod robustness;
 mod signature_inlay;

@@ -2,11 +2,14 @@
 
 pub mod attributes;
 pub mod batch;
+pub mod filter;
 pub mod memory_limiter;
+pub mod ottl_common;
 pub mod probabilistic_sampler;
 pub mod resourcedetection;
 pub mod span;
 pub mod tail_sampling;
+pub mod transform;
 
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 

@@ -681,3 +681,90 @@ pub(super) fn resourcedetection(
     }
     Ok((cfg, outputs(args)?))
 }
+
+/// `debug_metrics`: these processors emit no high-cardinality series, so
+/// `disable_high_cardinality_metrics` holds either way; `level` is refused.
+fn debug_metrics(args: &Arguments) -> Result<()> {
+    if let Some(b) = args.block("debug_metrics") {
+        let _: bool = b.body.get_or("disable_high_cardinality_metrics", true)?;
+        refuse(&b.body, "debug_metrics.", &["level"])?;
+    }
+    Ok(())
+}
+
+fn error_mode(body: &Arguments, field: &str) -> Result<Option<otel::ErrorMode>> {
+    optional_string(body, "error_mode")?
+        .map(|m| {
+            m.parse::<otel::ErrorMode>()
+                .map_err(|e| err(format!("{field}: {e}")))
+        })
+        .transpose()
+}
+
+/// `otelcol.processor.transform`.
+pub(super) fn transform(args: &Arguments) -> Result<(otel::TransformConfig, Outputs)> {
+    debug_metrics(args)?;
+    let blocks = |name: &str| -> Result<Vec<otel::ContextStatements>> {
+        args.blocks_named(name)
+            .map(|b| {
+                let body = &b.body;
+                Ok(otel::ContextStatements {
+                    context: body.require("context")?,
+                    conditions: body.get_or("conditions", Vec::new())?,
+                    statements: body.require("statements")?,
+                    error_mode: error_mode(body, &format!("{name}.error_mode"))?,
+                })
+            })
+            .collect()
+    };
+    let flat = args.block("statements");
+    let flat_list = |name: &str| -> Result<Vec<String>> {
+        match flat {
+            Some(b) => Ok(b.body.get_or(name, Vec::new())?),
+            None => Ok(Vec::new()),
+        }
+    };
+    let cfg = otel::TransformConfig {
+        error_mode: error_mode(args, "error_mode")?.unwrap_or_default(),
+        trace_statements: blocks("trace_statements")?,
+        metric_statements: blocks("metric_statements")?,
+        log_statements: blocks("log_statements")?,
+        trace: flat_list("trace")?,
+        metric: flat_list("metric")?,
+        log: flat_list("log")?,
+    };
+    Ok((cfg, outputs(args)?))
+}
+
+/// `otelcol.processor.filter`.
+pub(super) fn filter(args: &Arguments) -> Result<(otel::FilterConfig, Outputs)> {
+    debug_metrics(args)?;
+    let list = |block: &str, name: &str| -> Result<Vec<String>> {
+        match args.block(block) {
+            Some(b) => Ok(b.body.get_or(name, Vec::new())?),
+            None => Ok(Vec::new()),
+        }
+    };
+    let blocks = |name: &str| -> Result<Vec<otel::ContextConditions>> {
+        args.blocks_named(name)
+            .map(|b| {
+                Ok(otel::ContextConditions {
+                    context: optional_string(&b.body, "context")?,
+                    conditions: b.body.require("conditions")?,
+                })
+            })
+            .collect()
+    };
+    let cfg = otel::FilterConfig {
+        error_mode: error_mode(args, "error_mode")?.unwrap_or_default(),
+        span: list("traces", "span")?,
+        spanevent: list("traces", "spanevent")?,
+        metric: list("metrics", "metric")?,
+        datapoint: list("metrics", "datapoint")?,
+        log_record: list("logs", "log_record")?,
+        trace_conditions: blocks("trace_conditions")?,
+        metric_conditions: blocks("metric_conditions")?,
+        log_conditions: blocks("log_conditions")?,
+    };
+    Ok((cfg, outputs(args)?))
+}

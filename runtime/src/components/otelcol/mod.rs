@@ -1,6 +1,7 @@
 //! `otelcol.*` components backed by the `alloy-otelcol` crate:
 //! `otelcol.receiver.otlp`, `otelcol.processor.batch`,
 //! `otelcol.processor.attributes`, `otelcol.processor.resourcedetection`,
+//! `otelcol.processor.transform`, `otelcol.processor.filter`,
 //! `otelcol.exporter.otlp`, `otelcol.exporter.otlphttp`,
 //! `otelcol.exporter.debug` and `otelcol.exporter.loki` (`alloy-bridge`); the trace
 //! processing components are decoded in `traces.rs`.
@@ -67,6 +68,8 @@ pub(super) fn registrations() -> Vec<Registration> {
         Kind::Attributes,
         Kind::ResourceDetection,
         Kind::ExporterLoki,
+        Kind::Transform,
+        Kind::Filter,
         Kind::ExporterGrpc,
         Kind::ExporterHttp,
         Kind::ExporterDebug,
@@ -180,6 +183,8 @@ enum Kind {
     Attributes,
     ResourceDetection,
     ExporterLoki,
+    Transform,
+    Filter,
     ExporterGrpc,
     ExporterHttp,
     ExporterDebug,
@@ -200,6 +205,8 @@ impl Kind {
             Kind::Attributes => "otelcol.processor.attributes",
             Kind::ResourceDetection => "otelcol.processor.resourcedetection",
             Kind::ExporterLoki => "otelcol.exporter.loki",
+            Kind::Transform => "otelcol.processor.transform",
+            Kind::Filter => "otelcol.processor.filter",
             Kind::ExporterGrpc => "otelcol.exporter.otlp",
             Kind::ExporterHttp => "otelcol.exporter.otlphttp",
             Kind::ExporterDebug => "otelcol.exporter.debug",
@@ -257,6 +264,20 @@ impl Kind {
                 crate::components::loki::receivers(args, "forward_to")?,
                 telemetry,
             ))),
+            Kind::Transform => {
+                let (cfg, outputs) = decode::transform(args)?;
+                Instance::Transform(
+                    otel::TransformProcessor::new(id, cfg, outputs, telemetry)
+                        .map_err(config_error)?,
+                )
+            }
+            Kind::Filter => {
+                let (cfg, outputs) = decode::filter(args)?;
+                Instance::Filter(
+                    otel::FilterProcessor::new(id, cfg, outputs, telemetry)
+                        .map_err(config_error)?,
+                )
+            }
             Kind::ExporterGrpc => Instance::Grpc(Arc::new(
                 otel::OtlpGrpcExporter::new(id, decode::exporter_grpc(args)?, telemetry)
                     .map_err(config_error)?,
@@ -291,6 +312,8 @@ enum Instance {
     Attributes(Arc<otel::AttributesProcessor>),
     ResourceDetection(Arc<otel::ResourceDetectionProcessor>),
     Loki(Arc<alloy_bridge::LokiExporter>),
+    Transform(Arc<otel::TransformProcessor>),
+    Filter(Arc<otel::FilterProcessor>),
     Grpc(Arc<otel::OtlpGrpcExporter>),
     Http(Arc<otel::OtlpHttpExporter>),
     Debug(Arc<otel::DebugExporter>),
@@ -305,6 +328,8 @@ impl Instance {
             Instance::Attributes(p) => Some(p.clone()),
             Instance::ResourceDetection(p) => Some(p.clone()),
             Instance::Loki(e) => Some(e.clone()),
+            Instance::Transform(p) => Some(p.clone()),
+            Instance::Filter(p) => Some(p.clone()),
             Instance::Grpc(e) => Some(e.clone()),
             Instance::Http(e) => Some(e.clone()),
             Instance::Debug(e) => Some(e.clone()),
@@ -322,6 +347,8 @@ impl Instance {
             Instance::Batch(_)
             | Instance::Attributes(_)
             | Instance::Trace(_)
+            | Instance::Transform(_)
+            | Instance::Filter(_)
             | Instance::Loki(_) => Ok(()),
         }
     }
@@ -334,6 +361,8 @@ impl Instance {
             Instance::Attributes(p) => p.shutdown(deadline).await,
             Instance::ResourceDetection(p) => p.shutdown(deadline).await,
             Instance::Loki(_) => Ok(()),
+            Instance::Transform(p) => p.shutdown(deadline).await,
+            Instance::Filter(p) => p.shutdown(deadline).await,
             Instance::Grpc(e) => e.shutdown(deadline).await,
             Instance::Http(e) => e.shutdown(deadline).await,
             Instance::Debug(e) => e.shutdown(deadline).await,
