@@ -178,16 +178,26 @@ impl Compiler {
                 }
                 Some(_) if editor => format!("{} is a converter, not an editor", call.name),
                 Some(_) => format!("{} is an editor, not a converter", call.name),
+                None if funcs::PROCESSOR_FUNCTIONS.contains(&call.name.as_str()) => {
+                    self.errors.push(Diagnostic::unsupported(
+                        call.name_span.clone(),
+                        format!(
+                            "{} (a function of upstream's transform processor) is not supported by this implementation yet",
+                            call.name
+                        ),
+                    ));
+                    return None;
+                }
                 None => format!("undefined {what} {:?}", call.name),
             };
             self.err_help(call.name_span.clone(), msg, help);
             return None;
         };
         if !funcs::is_implemented(f) {
-            self.err(
+            self.errors.push(Diagnostic::unsupported(
                 call.name_span.clone(),
                 format!("{} is not supported by this implementation yet", f.name),
-            );
+            ));
             return None;
         }
         Some(f)

@@ -11,6 +11,10 @@ pub struct Diagnostic {
     pub message: String,
     /// A did-you-mean or other hint, shown on its own line.
     pub help: Option<String>,
+    /// Valid OTTL that this implementation cannot run yet (a function of
+    /// upstream's not ported). A checker keeps quiet about it, since the
+    /// config is valid; compiling for a run refuses it by name.
+    pub unsupported: bool,
 }
 
 impl Diagnostic {
@@ -19,6 +23,15 @@ impl Diagnostic {
             span,
             message: message.into(),
             help: None,
+            unsupported: false,
+        }
+    }
+
+    /// See [`Diagnostic::unsupported`].
+    pub fn unsupported(span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            unsupported: true,
+            ..Diagnostic::new(span, message)
         }
     }
 

@@ -111,7 +111,9 @@ fn strings(cx: &Cx<'_, '_>, id: ExprId) -> Vec<(ExprId, String)> {
 
 fn report(cx: &mut Cx<'_, '_>, id: ExprId, diags: Vec<alloy_ottl::Diagnostic>) {
     let node = cx.data.expr(id).node;
-    for d in diags {
+    // Valid OTTL that the runtime does not run yet is the runtime's to
+    // refuse (by name, when the component starts), not a finding.
+    for d in diags.into_iter().filter(|d| !d.unsupported) {
         let at = Anchor::item(
             cx.item,
             node,

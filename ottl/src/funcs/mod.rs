@@ -131,6 +131,26 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "Murmur3Hash128",
 ];
 
+/// Functions of upstream's transform processor outside the common library
+/// (metric conversions and aggregations, span name semantics): valid in a
+/// config, not run here yet.
+pub const PROCESSOR_FUNCTIONS: &[&str] = &[
+    "aggregate_on_attribute_value",
+    "aggregate_on_attributes",
+    "convert_exponential_histogram_to_histogram",
+    "convert_gauge_to_sum",
+    "convert_sum_to_gauge",
+    "convert_summary_count_val_to_sum",
+    "convert_summary_quantile_val_to_gauge",
+    "convert_summary_sum_val_to_sum",
+    "copy_metric",
+    "extract_count_metric",
+    "extract_sum_metric",
+    "merge_histogram_buckets",
+    "scale_metric",
+    "set_semconv_span_name",
+];
+
 pub fn is_implemented(f: &FuncSpec) -> bool {
     !NOT_IMPLEMENTED.contains(&f.name)
 }
