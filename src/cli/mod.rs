@@ -1,6 +1,7 @@
 //! Command-line definitions and dispatch.
 
 mod check;
+mod debug;
 mod fmt;
 mod input;
 mod lsp;
@@ -35,6 +36,8 @@ enum Command {
     Lsp(lsp::LspArgs),
     /// Run a configuration: load it, serve HTTP, reload on SIGHUP.
     Run(run::RunArgs),
+    /// Try one pipeline stage on sample input.
+    Debug(debug::DebugArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -45,6 +48,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Parse(args) => parse::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Run(args) => run::run(args),
+        Command::Debug(args) => debug::run(args),
     }
 }
 
