@@ -21,6 +21,9 @@ pub mod plan;
 pub mod run;
 pub mod value;
 
+/// The OTLP types plans run on.
+pub use opentelemetry_proto as proto;
+
 pub use compile::{camel, path_names};
 pub use context::{Context, PathSpec, PathType};
 pub use diag::{did_you_mean, Diagnostic};

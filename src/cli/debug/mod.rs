@@ -2,6 +2,7 @@
 //! running configuration. Each tool is its own module with one variant
 //! here.
 
+mod ottl;
 mod process;
 mod relabel;
 
@@ -21,11 +22,14 @@ enum DebugCommand {
     Relabel(relabel::RelabelArgs),
     /// Run `loki.process` stages on log entries (JSON lines).
     Process(process::ProcessArgs),
+    /// Run OTTL statements (one a line) on OTLP/JSON input and print the result.
+    Ottl(ottl::OttlArgs),
 }
 
 pub fn run(args: DebugArgs) -> ExitCode {
     match args.command {
         DebugCommand::Relabel(args) => relabel::run(args),
         DebugCommand::Process(args) => process::run(args),
+        DebugCommand::Ottl(args) => ottl::run(args),
     }
 }
