@@ -313,7 +313,6 @@ fn value<'a>() -> impl Parser<'a, &'a str, Expr, Extra<'a>> + Clone {
                 });
 
             let literal = number
-                .clone()
                 .map_with(|n, e| Expr {
                     kind: match n {
                         Num::Int(i) => ExprKind::Int(i),

@@ -460,7 +460,7 @@ pub fn isvalidluhn(c: &mut CallCtx) -> R {
         }
         sum += d;
     }
-    Ok(Value::Bool(sum % 10 == 0))
+    Ok(Value::Bool(sum.is_multiple_of(10)))
 }
 
 pub fn keys(c: &mut CallCtx) -> R {

@@ -209,10 +209,21 @@ pub fn strftime(t: i64, fmt: &str) -> Result<String, String> {
             'd' => out.push_str(&format!("{:02}", c.day)),
             'q' | 'e' => out.push_str(&c.day.to_string()),
             'H' => out.push_str(&format!("{:02}", c.hour)),
-            'l' => out.push_str(&(if c.hour % 12 == 0 { 12 } else { c.hour % 12 }).to_string()),
+            'l' => out.push_str(
+                &(if c.hour.is_multiple_of(12) {
+                    12
+                } else {
+                    c.hour % 12
+                })
+                .to_string(),
+            ),
             'I' => out.push_str(&format!(
                 "{:02}",
-                if c.hour % 12 == 0 { 12 } else { c.hour % 12 }
+                if c.hour.is_multiple_of(12) {
+                    12
+                } else {
+                    c.hour % 12
+                }
             )),
             'p' => out.push_str(if c.hour < 12 { "AM" } else { "PM" }),
             'M' => out.push_str(&format!("{:02}", c.minute)),
@@ -276,7 +287,7 @@ struct Parsed {
     locale: &'static Locale,
 }
 
-fn take_digits<'a>(s: &'a str, min: usize, max: usize) -> Option<(i64, &'a str)> {
+fn take_digits(s: &str, min: usize, max: usize) -> Option<(i64, &str)> {
     let n = s
         .bytes()
         .take(max)
