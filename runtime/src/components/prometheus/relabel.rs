@@ -32,7 +32,18 @@ impl CapsuleValue for RulesCapsule {
 
 /// The `rule` blocks of a body, with Alloy's defaults, validated.
 pub(crate) fn decode_rules(args: &Arguments) -> Result<Vec<Rule>, ComponentError> {
-    args.blocks_named("rule")
+    decode_rule_blocks(args, "rule", "")
+}
+
+/// Blocks named `name` holding a `rule` block's fields (`rule`,
+/// `write_relabel_config`), with Alloy's defaults, validated; errors are
+/// prefixed with `prefix` (`endpoint.write_relabel_config: `).
+pub(crate) fn decode_rule_blocks(
+    args: &Arguments,
+    name: &str,
+    prefix: &str,
+) -> Result<Vec<Rule>, ComponentError> {
+    args.blocks_named(name)
         .map(|block| {
             let b = &block.body;
             let d = RuleSpec::default();
@@ -46,7 +57,7 @@ pub(crate) fn decode_rules(args: &Arguments) -> Result<Vec<Rule>, ComponentError
                 action: b.get_or("action", d.action)?,
             };
             spec.compile(Dialect::Alloy)
-                .map_err(|e| ComponentError::new(e.to_string()))
+                .map_err(|e| ComponentError::new(format!("{prefix}{e}")))
         })
         .collect()
 }

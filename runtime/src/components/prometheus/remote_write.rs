@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use alloy_otelcol as otel;
 use alloy_prometheus::model::{AppendError, Appendable, Batch, Labels};
-use alloy_prometheus::relabel::{self, Dialect, Rule, RuleSpec};
+use alloy_prometheus::relabel;
 use alloy_prometheus::remote_write::client::{Auth, ClientOptions};
 use alloy_prometheus::remote_write::proto::Message;
 use alloy_prometheus::remote_write::queue::{
@@ -404,24 +404,11 @@ fn endpoint(
 /// validation), applied to each series before it is sent; a series the
 /// rules drop is counted in `prometheus_remote_storage_samples_dropped_total`.
 fn write_relabel(b: &Arguments) -> Result<Option<LabelTransform>> {
-    let rules = b
-        .blocks_named("write_relabel_config")
-        .map(|block| {
-            let r = &block.body;
-            let d = RuleSpec::default();
-            let spec = RuleSpec {
-                source_labels: r.get("source_labels")?,
-                separator: r.get_or("separator", d.separator)?,
-                regex: r.get_or("regex", d.regex)?,
-                modulus: r.get_or("modulus", d.modulus)?,
-                target_label: r.get_or("target_label", d.target_label)?,
-                replacement: r.get_or("replacement", d.replacement)?,
-                action: r.get_or("action", d.action)?,
-            };
-            spec.compile(Dialect::Alloy)
-                .map_err(|e| err(format!("endpoint.write_relabel_config: {e}")))
-        })
-        .collect::<Result<Vec<Rule>>>()?;
+    let rules = super::relabel::decode_rule_blocks(
+        b,
+        "write_relabel_config",
+        "endpoint.write_relabel_config: ",
+    )?;
     if rules.is_empty() {
         return Ok(None);
     }
